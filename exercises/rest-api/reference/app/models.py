@@ -1,0 +1,41 @@
+"""The request and response bodies, as in openapi.yaml."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, Field
+
+INT32_MAX = 2_147_483_647
+
+# PostgreSQL text cannot hold U+0000, so refuse it here (422) rather than fail in the
+# database (500).
+NO_NUL = r"^[^\x00]*$"
+
+Name = Annotated[str, Field(min_length=1, max_length=100, pattern=NO_NUL)]
+Description = Annotated[str, Field(max_length=1000, pattern=NO_NUL)] | None
+# strict: a JSON number only — "1.5" (a string) and true are refused, not coerced.
+Price = Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False)]
+Quantity = Annotated[int, Field(strict=True, ge=0, le=INT32_MAX)]
+
+
+class ItemIn(BaseModel):
+    name: Name
+    description: Description = None
+    price: Price
+    quantity: Quantity = 0
+
+
+class Item(ItemIn):
+    id: int
+
+
+class ItemPage(BaseModel):
+    items: list[Item]
+    total: int
+    limit: int
+    offset: int
+
+
+class Health(BaseModel):
+    status: str

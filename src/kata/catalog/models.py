@@ -1,0 +1,129 @@
+"""The exercise format: what ``exercises/<id>/exercise.toml`` may say, validated on load."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+_ID = r"^[a-z0-9][a-z0-9-]*$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Readiness(_Strict):
+    """How kata knows the app answers. A connect alone proves nothing (docker-proxy
+    accepts for anyone), so every probe needs a real reply."""
+
+    probe: Literal["http", "resp", "none"] = "http"
+    path: str = "/"  # http: the health endpoint; any status < 500 counts when path is "/"
+    expect_status: int | None = None  # http: exact status wanted (200 for a named health path)
+    timeout_s: float = 60.0
+
+
+class App(_Strict):
+    kind: Literal["server", "cli"] = "server"
+    port: int = 8000
+    readiness: Readiness = Readiness()
+    data_dir: str | None = None  # cli: a volume kept across runs, mounted here
+    # Extra environment the exercise gives the app (beyond PORT and service URLs).
+    env: dict[str, str] = {}
+
+
+class Service(_Strict):
+    """A container kata starts beside the app (PostgreSQL, Redis, a mock provider…)."""
+
+    image: str
+    env: dict[str, str] = {}
+    # Hostnames the app can use on the private network, besides the service's key.
+    aliases: list[str] = []
+    # A command run inside the service container; exit 0 means it is ready.
+    ready: list[str]
+    ready_timeout_s: float = 60.0
+    # Environment the app receives, with {host} standing for the service's hostname.
+    exports: dict[str, str] = {}
+
+
+class Requirement(_Strict):
+    id: str = Field(pattern=_ID)
+    title: str
+    points: int = Field(ge=0)
+    grader: str
+    hint: str = ""
+    partial: bool = False
+    hidden: bool = False
+    timeout_s: float = 60.0
+    thresholds: dict[str, Any] = {}
+
+
+class Limits(_Strict):
+    cpus: float = 1.0
+    memory_mb: int = 512
+    pids: int = 256
+    build_timeout_s: float = 600.0
+
+
+class Exercise(_Strict):
+    id: str = Field(pattern=_ID)
+    version: str
+    week: int = Field(ge=1, le=12)
+    title: str
+    summary: str = ""
+    pass_mark: int = Field(ge=0, le=100, description="percent of the points")
+    app: App = App()
+    services: dict[str, Service] = {}
+    limits: Limits = Limits()
+    # Stage options keyed by grader name, e.g. [graders.schema] max_examples = 20.
+    graders: dict[str, dict[str, Any]] = {}
+    requirements: list[Requirement]
+    # Filled in by the loader, not by the file.
+    root: Path = Path(".")
+
+    @field_validator("requirements")
+    @classmethod
+    def _unique_ids(cls, reqs: list[Requirement]) -> list[Requirement]:
+        seen: set[str] = set()
+        for r in reqs:
+            if r.id in seen:
+                raise ValueError(f"requirement id {r.id!r} appears twice")
+            seen.add(r.id)
+        if not reqs:
+            raise ValueError("an exercise needs at least one requirement")
+        return reqs
+
+    @model_validator(mode="after")
+    def _services_named_well(self) -> Exercise:
+        for name in self.services:
+            if not name.replace("-", "").isalnum():
+                raise ValueError(f"service name {name!r} must be alphanumeric (it is a hostname)")
+        return self
+
+    @property
+    def max_points(self) -> int:
+        return sum(r.points for r in self.requirements)
+
+    @property
+    def graders_used(self) -> list[str]:
+        return list(dict.fromkeys(r.grader for r in self.requirements))
+
+    def requirement(self, rid: str) -> Requirement:
+        for r in self.requirements:
+            if r.id == rid:
+                return r
+        raise KeyError(rid)
+
+    @property
+    def spec_path(self) -> Path:
+        return self.root / "spec.md"
+
+    @property
+    def reference_path(self) -> Path:
+        return self.root / "reference"
+
+    @property
+    def mutants_path(self) -> Path:
+        return self.root / "mutants"
+

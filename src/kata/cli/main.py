@@ -1,0 +1,270 @@
+"""The command line: the only place that prints, and where errors become exit codes."""
+
+from __future__ import annotations
+
+import functools
+import signal
+import sys
+from pathlib import Path
+from typing import Callable, Optional
+
+import typer
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.table import Table
+
+from kata import __version__
+from kata.catalog import Catalog, Exercise, load_catalog
+from kata.errors import ExitCode, KataError, UsageError
+from kata.reporters import render_scorecard, to_json, to_junit, to_markdown
+from kata.reporters.terminal import Progress
+
+app = typer.Typer(
+    help="kata grades backend projects: it builds your repo in Docker, runs it with its "
+    "services, and scores it against the exercise's requirements.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+
+def _sigterm_is_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def edge(fn: Callable) -> Callable:
+    """Every command: KataError → one message and its exit code; Ctrl-C/SIGTERM → 130."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        signal.signal(signal.SIGTERM, _sigterm_is_interrupt)
+        try:
+            return fn(*args, **kwargs)
+        except KataError as e:
+            err.print(f"[bold red]error:[/] {e.message}")
+            if e.fix:
+                err.print(f"[bold]fix:[/] {e.fix}")
+            raise typer.Exit(int(e.exit_code)) from None
+        except KeyboardInterrupt:
+            err.print("[yellow]interrupted[/]: everything kata started has been removed")
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+
+    return wrapper
+
+
+def _catalog() -> Catalog:
+    return load_catalog()
+
+
+@app.command("list")
+@edge
+def list_() -> None:
+    """Every exercise: id, week, title, graders, points."""
+    table = Table("id", "week", "title", "graders", "points", box=None, header_style="bold")
+    for ex in sorted(_catalog().exercises.values(), key=lambda e: (e.week, e.id)):
+        table.add_row(ex.id, str(ex.week), ex.title, ", ".join(ex.graders_used), str(ex.max_points))
+    out.print(table)
+
+
+RUNTIME_CONTRACT = Path(__file__).with_name("runtime_contract.md")
+
+
+def runtime_contract(ex: Exercise) -> str:
+    """The runtime contract, written once and filled in from the exercise's data."""
+    env = [f"- `PORT` = `{ex.app.port}`"]
+    for name, svc in ex.services.items():
+        for key, template in svc.exports.items():
+            env.append(f"- `{key}` = `{template.format(host=name)}` ({svc.image})")
+    env += [f"- `{k}` = `{v}`" for k, v in ex.app.env.items()]
+    r = ex.app.readiness
+    if ex.app.kind == "cli":
+        ready = "kata runs your image as a command, once per invocation (no server)."
+    elif r.probe == "http" and r.expect_status:
+        ready = f"`GET {r.path}` must answer {r.expect_status} within {r.timeout_s:.0f} s."
+    elif r.probe == "http":
+        ready = f"any HTTP reply on `{r.path}` within {r.timeout_s:.0f} s."
+    else:
+        ready = f"a `{r.probe}` reply on the port within {r.timeout_s:.0f} s."
+    return RUNTIME_CONTRACT.read_text().format(
+        env="\n".join("  " + line for line in env),
+        ready=ready,
+        limits=f"{ex.limits.cpus:g} CPU, {ex.limits.memory_mb} MB memory, {ex.limits.pids} "
+        f"processes; the build must finish within {ex.limits.build_timeout_s:.0f} s",
+        hosts=", ".join(f"`{n}`" + "".join(f", `{a}`" for a in s.aliases)
+                        for n, s in ex.services.items()) or "none",
+    )
+
+
+@app.command()
+@edge
+def show(exercise: str = typer.Argument(..., help="exercise id")) -> None:
+    """The learner-facing spec, the requirements with points, and the runtime contract."""
+    ex = _catalog().get(exercise)
+    out.print(Markdown(ex.spec_path.read_text(encoding="utf-8")) if ex.spec_path.exists() else "")
+    table = Table("id", "points", "grader", "requirement", box=None, header_style="bold",
+                  title=f"Requirements — pass mark {ex.pass_mark}% of {ex.max_points} points")
+    for r in ex.requirements:
+        table.add_row(r.id, str(r.points), r.grader, r.title)
+    out.print(table)
+    out.print(Markdown(runtime_contract(ex)))
+
+
+def _pick_exercises(catalog: Catalog, name: str, repo_path: Path) -> list[tuple[Exercise, Path]]:
+    """(exercise, repo folder) pairs to grade for an exercise id or a week alias."""
+    from kata.repo import open_repo
+
+    found = catalog.resolve(name)
+    if len(found) == 1 and not name.startswith("week"):
+        return [(found[0], repo_path)]
+    ids = {e.id for e in found}
+    repo = open_repo(repo_path)
+    named = [i for i in repo.exercises if i in ids]
+    if named:
+        return [(catalog.get(i), repo_path) for i in named]
+    # A monorepo: one subfolder per project, each with its own kata.toml.
+    pairs = []
+    for sub in sorted(p for p in repo_path.iterdir() if (p / "kata.toml").is_file()):
+        for i in open_repo(sub).exercises:
+            if i in ids:
+                pairs.append((catalog.get(i), sub))
+    if pairs:
+        return pairs
+    if len(found) == 1:
+        return [(found[0], repo_path)]
+    raise UsageError(
+        f"{name} holds several exercises ({', '.join(sorted(ids))}) and {repo_path} does not "
+        "say which it is",
+        f'add kata.toml with `exercise = "{sorted(ids)[0]}"` to the repo, or run '
+        f"`kata grade {sorted(ids)[0]} {repo_path}`",
+    )
+
+
+@app.command()
+@edge
+def grade(
+    exercise: str = typer.Argument(..., help="exercise id, or a week alias like week1"),
+    repo: Path = typer.Argument(Path("."), help="the learner's repository"),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="write the JSON report here"),
+    junit_out: Optional[Path] = typer.Option(None, "--junit", help="write JUnit XML here"),
+    md_out: Optional[Path] = typer.Option(None, "--markdown", help="write a Markdown scorecard"),
+    only: Optional[list[str]] = typer.Option(None, "--only", help="grade just these requirement ids"),
+    seed: int = typer.Option(1, help="seed for generated test data"),
+    keep: bool = typer.Option(False, "--keep", help="leave the app running afterwards"),
+    learner: Optional[str] = typer.Option(None, help="the learner's name, for the report"),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="stream the build log"),
+) -> None:
+    """Build REPO, run it with its services, grade it, print the scorecard."""
+    from kata.engine import GradeOptions
+    from kata.engine import grade as run_grade
+    from kata.repo import open_repo
+    from kata.sandbox.docker import DockerSandbox, connect
+
+    catalog = _catalog()
+    pairs = _pick_exercises(catalog, exercise, repo)
+    client = connect()
+    reports = []
+    for ex, path in pairs:
+        if only:
+            unknown = set(only) - {r.id for r in ex.requirements}
+            if unknown:
+                raise UsageError(f"unknown requirement ids for {ex.id}: {sorted(unknown)}",
+                                 f"run `kata show {ex.id}` to list them")
+        progress = Progress(err, verbose)
+        options = GradeOptions(seed=seed, only=set(only) if only else None, keep=keep,
+                               learner=learner)
+        try:
+            report = run_grade(
+                ex,
+                open_repo(path),
+                catalog.grader_dir(ex),
+                lambda e, run_id: DockerSandbox(limits=e.limits, run_id=run_id, client=client,
+                                                data_dir=e.app.data_dir),
+                options,
+                progress,
+            )
+        finally:
+            progress.stop()
+        out.print(render_scorecard(report))
+        reports.append(report)
+    if len(reports) > 1:
+        earned = sum(r.score.earned for r in reports)
+        total = sum(r.score.max for r in reports)
+        out.print(f"[bold]{exercise} total: {earned:g} / {total} points[/]")
+    _write(json_out, reports, to_json)
+    _write(junit_out, reports, to_junit)
+    _write(md_out, reports, to_markdown)
+    if any(r.problem for r in reports):
+        raise typer.Exit(int(ExitCode.REPO))
+    passed = all(r.score.passed for r in reports)
+    raise typer.Exit(int(ExitCode.PASSED if passed else ExitCode.BELOW_PASS_MARK))
+
+
+def _write(path: Optional[Path], reports: list, render: Callable) -> None:
+    if path is None:
+        return
+    if len(reports) == 1:
+        path.write_text(render(reports[0]), encoding="utf-8")
+        return
+    for r in reports:  # one file per exercise: name.ext → name.<id>.ext
+        path.with_name(f"{path.stem}.{r.exercise_id}{path.suffix}").write_text(
+            render(r), encoding="utf-8"
+        )
+
+
+@app.command()
+@edge
+def images(
+    names: Optional[list[str]] = typer.Argument(None, help="images to build (default: the usual set)"),
+    force: bool = typer.Option(False, help="rebuild even if present"),
+) -> None:
+    """Build the local images exercises and learner Dockerfiles need (no registry here)."""
+    from kata import localimages
+    from kata.sandbox.docker import connect
+
+    connect()
+    try:
+        built = localimages.ensure_images(names or None, force=force, log=lambda s: err.print(s))
+    except ValueError as e:
+        raise UsageError(str(e), f"known images: {', '.join(localimages.known_images())}") from None
+    out.print(f"built {len(built)} image(s)" + (f": {', '.join(built)}" if built else ""))
+
+
+@app.command()
+@edge
+def clean(cache: bool = typer.Option(False, help="also remove cached learner images")) -> None:
+    """Remove every container, network and volume kata made (from any run)."""
+    from kata.sandbox.docker import CACHE_LABEL, connect, remove_run
+
+    client = connect()
+    remove_run(client, None)
+    if cache:
+        for img in client.images.list(filters={"label": CACHE_LABEL}):
+            try:
+                client.images.remove(img.id, force=True)
+            except Exception:
+                pass
+    out.print("removed everything labelled kata")
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON schema of the report."""
+    from kata.reporters.json import schema as report_schema
+
+    out.print_json(report_schema())
+
+
+@app.command()
+def version() -> None:
+    """Print kata's version."""
+    out.print(__version__)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(app())

@@ -1,0 +1,229 @@
+"""Grading one repository against one exercise: build → services → boot → stages → score.
+
+The engine emits events and returns a Report; it never prints. A learner's repository
+that cannot be graded (``RepoProblem``) becomes the report's ``problem``; kata's own
+trouble (``KataError``) propagates to the CLI.
+"""
+
+from __future__ import annotations
+
+import secrets
+import socket
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterator
+
+from kata import __version__
+from kata.catalog.models import Exercise
+from kata._poll import wait_until
+from kata.errors import KataError, RepoProblem
+from kata.events import Handler, LogLine, PhaseFinished, PhaseStarted, RequirementJudged, ignore
+from kata.outcomes import Outcome, Status
+from kata.readiness import wait_ready
+from kata.repo import Repo
+from kata.report import Phase, Problem, Report, RequirementResult, RunInfo
+from kata.sandbox.base import AppHandle, Image, Sandbox, ServiceHandle
+from kata.scoring import points_for, score
+from kata.stages import StageContext, get_stage
+
+DEFAULT_SEED = 1
+
+
+@dataclass
+class GradeOptions:
+    seed: int = DEFAULT_SEED
+    only: set[str] | None = None  # requirement ids; None = all
+    keep: bool = False  # leave the app and services running afterwards
+    learner: str | None = None
+    ci: dict[str, str] = field(default_factory=dict)
+
+
+SandboxFactory = Callable[[Exercise, str], Sandbox]
+
+
+def new_run_id() -> str:
+    return secrets.token_hex(6)
+
+
+@dataclass
+class _Run:
+    exercise: Exercise
+    emit: Handler
+    phases: list[Phase] = field(default_factory=list)
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+
+    @contextmanager
+    def phase(self, name: str, detail: str = "") -> Iterator[None]:
+        self.emit(PhaseStarted(name, detail))
+        start = time.monotonic()
+        ok = False
+        try:
+            yield
+            ok = True
+        finally:
+            took = round(time.monotonic() - start, 2)
+            self.phases.append(Phase(name=name, duration_s=took, ok=ok))
+            self.emit(PhaseFinished(name, took, ok))
+
+    def judge(self, outcome: Outcome) -> None:
+        self.outcomes[outcome.requirement] = outcome
+        self.emit(RequirementJudged(outcome))
+
+
+def grade(
+    exercise: Exercise,
+    repo: Repo,
+    grader_dir: Path,
+    sandbox_factory: SandboxFactory,
+    options: GradeOptions | None = None,
+    emit: Handler = ignore,
+) -> Report:
+    options = options or GradeOptions()
+    run_id = new_run_id()
+    started = datetime.now(timezone.utc)
+    run = _Run(exercise, emit)
+    wanted = [r for r in exercise.requirements if options.only is None or r.id in options.only]
+    problem: Problem | None = None
+    image: Image | None = None
+    boot_s: float | None = None
+    app: AppHandle | None = None
+    sandbox = sandbox_factory(exercise, run_id)
+    try:
+        try:
+            with run.phase("build", str(repo.dockerfile().relative_to(repo.path))):
+                image = sandbox.build(
+                    repo.build_context(),
+                    str(repo.dockerfile()),
+                    exercise.limits.build_timeout_s,
+                    lambda line: emit(LogLine("build", line)),
+                )
+            services = _start_services(exercise, sandbox, run)
+            env = _app_env(exercise, services)
+            serve = exercise.app.kind == "server"
+            with run.phase("boot"):
+                app = sandbox.start_app(image, env, exercise.app.port, serve=serve)
+                if serve:
+                    boot_s = wait_ready(app, exercise.app.readiness)
+
+            def ready() -> None:
+                if serve:
+                    wait_ready(app, exercise.app.readiness)
+
+            for grader in dict.fromkeys(r.grader for r in wanted):
+                reqs = [r for r in wanted if r.grader == grader]
+                stage = get_stage(grader, exercise.id)
+                ctx = StageContext(
+                    name=grader,
+                    exercise=exercise,
+                    grader_dir=grader_dir,
+                    requirements=reqs,
+                    app=app,
+                    services=services,
+                    seed=options.seed,
+                    image=image,
+                    boot_seconds=boot_s,
+                    ready=ready,
+                    emit=emit,
+                )
+                with run.phase(grader):
+                    for outcome in stage(ctx):
+                        run.judge(outcome)
+        except RepoProblem as p:
+            problem = Problem(kind=p.kind, message=p.message, fix=p.fix, log_tail=p.log_tail)
+            for r in wanted:
+                if r.id not in run.outcomes:
+                    status = Status.FAIL if r.grader == "boot" else Status.SKIPPED
+                    run.judge(Outcome(r.id, status, f"not graded: {p.message}"))
+        log_tail = app.logs() if app is not None else ""
+    finally:
+        if not options.keep:
+            sandbox.close()
+    for r in wanted:  # a requirement no stage answered for is a grader gap, shown as such
+        if r.id not in run.outcomes:
+            run.judge(Outcome(r.id, Status.ERROR, "no grader result (kata bug)"))
+    return _report(exercise, repo, options, run, run_id, started, image, boot_s, problem, log_tail)
+
+
+def _start_services(exercise: Exercise, sandbox: Sandbox, run: _Run) -> dict[str, ServiceHandle]:
+    services: dict[str, ServiceHandle] = {}
+    if not exercise.services:
+        return services
+    with run.phase("services", ", ".join(exercise.services)):
+        for name, svc in exercise.services.items():
+            services[name] = sandbox.start_service(name, svc.image, svc.env, svc.aliases)
+        for name, svc in exercise.services.items():
+            handle = services[name]
+            ok = wait_until(lambda: handle.exec(svc.ready, timeout_s=5).code == 0,
+                            svc.ready_timeout_s, every_s=0.3)
+            if not ok:
+                raise KataError(
+                    f"service {name} ({svc.image}) did not become ready in "
+                    f"{svc.ready_timeout_s:.0f} s",
+                    "check the image with `docker run`; rebuild it with `kata images --force`",
+                )
+    return services
+
+
+def _app_env(exercise: Exercise, services: dict[str, ServiceHandle]) -> dict[str, str]:
+    env = {"PORT": str(exercise.app.port), **exercise.app.env}
+    for name, svc in exercise.services.items():
+        for key, template in svc.exports.items():
+            env[key] = template.format(host=services[name].host)
+    return env
+
+
+def _report(
+    exercise: Exercise,
+    repo: Repo,
+    options: GradeOptions,
+    run: _Run,
+    run_id: str,
+    started: datetime,
+    image: Image | None,
+    boot_s: float | None,
+    problem: Problem | None,
+    log_tail: str,
+) -> Report:
+    results = []
+    for r in exercise.requirements:
+        o = run.outcomes.get(r.id)
+        if o is None:
+            o = Outcome(r.id, Status.SKIPPED, "not selected (--only)")
+        hide = r.hidden and o.status is not Status.PASS
+        results.append(
+            RequirementResult(
+                id=r.id,
+                title=r.title,
+                grader=r.grader,
+                points_max=r.points,
+                points_earned=points_for(r, o),
+                status=o.status.value,
+                message="hidden requirement: details are not shown" if hide else o.message,
+                hint=r.hint if o.status is not Status.PASS else "",
+                hidden=r.hidden,
+                evidence={} if hide else o.evidence,
+                measurements=o.measurements,
+                duration_s=round(o.duration_s, 3),
+            )
+        )
+    return Report(
+        kata_version=__version__,
+        exercise_id=exercise.id,
+        exercise_version=exercise.version,
+        exercise_title=exercise.title,
+        repo_path=str(repo.path),
+        repo_commit=repo.commit(),
+        learner=options.learner,
+        run=RunInfo(id=run_id, started_at=started, host=socket.gethostname(), ci=options.ci),
+        seed=options.seed,
+        score=score(exercise, run.outcomes),
+        requirements=results,
+        phases=run.phases,
+        image_size_bytes=image.size_bytes if image else None,
+        boot_seconds=round(boot_s, 2) if boot_s is not None else None,
+        problem=problem,
+        container_log_tail=log_tail[-4000:],
+    )

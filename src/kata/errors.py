@@ -1,0 +1,89 @@
+"""Two kinds of trouble, kept apart.
+
+* ``RepoProblem`` — the learner's repository could not be graded (no Dockerfile, the
+  build failed, the app exited or never became ready). It is the learner's outcome: the
+  engine catches it and writes it into the report with the evidence.
+* ``KataError`` — kata itself could not do its job (usage, Docker unreachable, a bad
+  exercise file, a missing service image). Raised up to the CLI edge, which turns it into
+  one message and an exit code.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    PASSED = 0
+    BELOW_PASS_MARK = 1
+    USAGE = 2
+    REPO = 3  # the learner's repository could not be graded
+    ENVIRONMENT = 4  # Docker, images, exercise files: kata's side
+    INTERRUPTED = 130
+
+
+class KataError(Exception):
+    """kata could not do its job. ``fix`` tells the user what to do about it."""
+
+    exit_code = ExitCode.ENVIRONMENT
+
+    def __init__(self, message: str, fix: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.fix = fix
+
+
+class UsageError(KataError):
+    exit_code = ExitCode.USAGE
+
+
+class DockerUnavailable(KataError):
+    pass
+
+
+class ImageMissing(KataError):
+    pass
+
+
+class ExerciseInvalid(KataError):
+    pass
+
+
+class Interrupted(KataError):
+    exit_code = ExitCode.INTERRUPTED
+
+
+class RepoProblem(Exception):
+    """The learner's repository could not be graded; carries what the learner needs."""
+
+    kind = "repo"
+
+    def __init__(self, message: str, fix: str = "", log_tail: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.fix = fix
+        self.log_tail = log_tail
+
+
+class NoDockerfile(RepoProblem):
+    kind = "no-dockerfile"
+
+
+class NotARepo(RepoProblem):
+    kind = "not-a-repo"
+
+
+class BuildFailed(RepoProblem):
+    kind = "build-failed"
+
+
+class BuildTimeout(RepoProblem):
+    kind = "build-timeout"
+
+
+class AppExited(RepoProblem):
+    kind = "app-exited"
+
+
+class NeverReady(RepoProblem):
+    kind = "never-ready"

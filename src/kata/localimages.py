@@ -1,0 +1,409 @@
+"""Local stand-ins for the official Docker images that learner repos build on.
+
+This machine has no container registry, so ``FROM python:3.12-slim`` or a
+``postgres:15`` service can only work if an image of that name already exists
+locally. This module builds faithful substitutes:
+
+* ``kata-base:bookworm`` -- a debootstrapped Debian bookworm, also tagged
+  ``debian:bookworm``, ``debian:bookworm-slim``, ``debian:12`` and ``debian:12-slim``;
+* ``python:3.X-slim`` -- the host's pyenv CPython relocated to ``/usr/local``;
+* ``python:3.X`` -- the slim image plus a compiler toolchain and libpq headers;
+* ``postgres:15`` and ``redis:7`` -- Debian's packages behind entrypoints that
+  honour the official images' environment interface.
+
+Every image is labelled ``kata.localimage=1`` (the label ``kata`` marks per-run
+resources that the grader deletes). Images that already exist are left alone,
+so :func:`ensure_images` is a cheap no-op once everything is built.
+"""
+
+from __future__ import annotations
+
+import collections
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import IO, Callable
+
+import docker
+import docker.errors
+
+Log = Callable[[str], None]
+
+LABELS = {"kata.localimage": "1"}
+BASE = "kata-base:bookworm"
+PYTHON_MINORS = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"]
+
+DATA = Path(__file__).with_suffix("")  # src/kata/localimages/: Dockerfiles and scripts
+HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+DEBIAN_MIRROR = "http://deb.debian.org/debian"  # what the host's apt uses
+BASE_PACKAGES = [
+    "python3", "python3-venv", "ca-certificates", "netbase", "tzdata",
+    # shared libraries the pyenv interpreters' extension modules link against
+    "libssl3", "libsqlite3-0", "libffi8", "zlib1g", "libbz2-1.0", "liblzma5",
+    "libreadline8", "libncursesw6", "libuuid1", "libgdbm6", "libgdbm-compat4",
+    "libexpat1", "libnsl2", "libtirpc3",
+]
+
+
+@dataclass(frozen=True)
+class _Spec:
+    build: Callable[[docker.DockerClient, str, Log], None]
+    deps: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()  # extra tags of the same image
+
+
+# --------------------------------------------------------------------------- base
+
+
+def _build_base(client: docker.DockerClient, name: str, log: Log) -> None:
+    root = Path(tempfile.mkdtemp(prefix="kata-rootfs-"))
+    try:
+        log(f"  debootstrap bookworm into {root}")
+        _run(["debootstrap", "--variant=minbase", "--include=" + ",".join(BASE_PACKAGES),
+              "bookworm", str(root), DEBIAN_MIRROR])
+        shutil.copytree(DATA / "base" / "rootfs", root, dirs_exist_ok=True, symlinks=True)
+        (root / "usr/sbin/policy-rc.d").chmod(0o755)  # package data may lose the x bit
+        (root / "etc/apt/sources.list").unlink(missing_ok=True)
+        # debootstrap only reads the release suite; take bookworm-updates and
+        # bookworm-security too, as the official image has them applied.
+        log("  apt-get upgrade (bookworm-updates, bookworm-security)")
+        _run(["chroot", str(root), "sh", "-c", "apt-get update && apt-get -y upgrade"],
+             env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        _customize_rootfs(root)
+        log("  docker import")
+        # /dev, /proc and /sys are provided by the container runtime.
+        tar = subprocess.Popen(
+            ["tar", "-C", str(root), "--numeric-owner", "--exclude=./dev/*",
+             "--exclude=./proc/*", "--exclude=./sys/*", "-c", "."],
+            stdout=subprocess.PIPE)
+        changes = ['CMD ["bash"]',
+                   "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                   *(f"LABEL {k}={v}" for k, v in LABELS.items())]
+        try:
+            imported = subprocess.run(
+                ["docker", "import", *(a for c in changes for a in ("--change", c)), "-", name],
+                stdin=tar.stdout, capture_output=True, text=True)
+        finally:
+            tar.stdout.close()
+            tar_rc = tar.wait()
+        if imported.returncode or tar_rc:
+            raise RuntimeError(f"docker import of {name} failed: {imported.stderr.strip()}")
+    finally:
+        _remove_rootfs(root, log)
+
+
+def _customize_rootfs(root: Path) -> None:
+    """Make the debootstrapped tree look like the official debian:bookworm-slim."""
+    # (base/rootfs is already copied: apt sources incl. security, the apt/dpkg
+    # "docker" tweaks of the official images, policy-rc.d)
+
+    # Containers reach PyPI through a proxy that only the host's CA bundle trusts.
+    # Also keep the host-only certificates in /usr/local/share/ca-certificates so
+    # that a later update-ca-certificates (e.g. reinstalling ca-certificates) keeps them.
+    bundle = root / "etc/ssl/certs/ca-certificates.crt"
+    debian_certs = set(_pem_blocks(bundle.read_text()))
+    host_text = HOST_CA_BUNDLE.read_text()
+    extra = [c for c in _pem_blocks(host_text) if c not in debian_certs]
+    for i, cert in enumerate(extra, 1):
+        (root / f"usr/local/share/ca-certificates/kata-host-{i}.crt").write_text(cert + "\n")
+    bundle.write_text(host_text)
+
+    # Drop what the slim images drop (dpkg.cfg.d/docker keeps it out from now on).
+    share = root / "usr/share"
+    for sub in ("groff", "info", "linda", "lintian", "locale", "man"):
+        _empty_dir(share / sub)
+    for pkg_doc in (share / "doc").iterdir():
+        for entry in pkg_doc.iterdir() if pkg_doc.is_dir() and not pkg_doc.is_symlink() else ():
+            if entry.name != "copyright":
+                _remove(entry)
+
+    # No package lists, caches or logs in the image; host identity files are
+    # bind-mounted by Docker at run time anyway.
+    for pattern in ("var/lib/apt/lists/*", "var/cache/apt/*.bin", "var/cache/apt/archives/*.deb",
+                    "var/log/*.log", "var/log/apt/*", "var/cache/debconf/*-old"):
+        for path in root.glob(pattern):
+            if path.name != "lock" and not path.is_dir():
+                path.unlink()
+    for ident in ("etc/resolv.conf", "etc/hostname", "etc/machine-id"):
+        (root / ident).write_text("")
+
+
+def _pem_blocks(text: str) -> list[str]:
+    return re.findall(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", text, re.S)
+
+
+def _remove_rootfs(root: Path, log: Log) -> None:
+    # debootstrap mounts /proc and /sys inside the target; never rmtree through a
+    # mount that is still there (that would delete the host's files).
+    def mounts_under() -> list[str]:
+        with open("/proc/self/mounts") as f:
+            points = [line.split()[1] for line in f]
+        return [p for p in points if p == str(root) or p.startswith(f"{root}/")]
+
+    for point in sorted(mounts_under(), key=len, reverse=True):
+        subprocess.run(["umount", "-l", point], check=False)
+    if mounts_under():
+        log(f"  warning: {root} still has mounts; leaving it in place")
+        return
+    shutil.rmtree(root, ignore_errors=True)
+
+
+# ------------------------------------------------------------------------- python
+
+
+def _pyenv_version(minor: str) -> Path:
+    """The host's newest pyenv CPython 3.X.Y for a given 3.X."""
+    versions = Path(os.environ.get("PYENV_ROOT", "~/.pyenv")).expanduser() / "versions"
+    found = [p for p in versions.glob(f"{minor}.*") if re.fullmatch(rf"{re.escape(minor)}\.\d+", p.name)]
+    if not found:
+        raise RuntimeError(f"no pyenv CPython {minor}.* under {versions}")
+    return max(found, key=lambda p: int(p.name.rsplit(".", 1)[1]))
+
+
+def _keep_python_file(rel: PurePosixPath, minor: str) -> bool:
+    """Which parts of a pyenv install go into the image (as the official image keeps)."""
+    parts = rel.parts
+    if parts[0] not in ("bin", "include", "lib", "share"):
+        return False
+    if parts[0] == "bin" and len(parts) > 1:  # not the console scripts of packages installed on the host
+        return re.match(r"(python|pip|pydoc|idle|2to3)", parts[1]) is not None
+    # The official image deletes test suites, bytecode and the static libpython.
+    if set(parts) & {"test", "tests", "idle_test", "__pycache__"}:
+        return False
+    if rel.suffix in (".pyc", ".pyo") or re.fullmatch(r"libpython.*\.a", rel.name):
+        return False
+    # Only the bootstrap packages from site-packages: the host's 3.11 has 685 MB
+    # of other packages, and the sandbox's .pth hook must not leak in.
+    if parts[:3] == ("lib", f"python{minor}", "site-packages") and len(parts) > 3:
+        return re.match(r"(pip|setuptools|wheel|pkg_resources|_distutils_hack|"
+                        r"distutils-precedence\.pth$|README\.txt$)", parts[3]) is not None
+    return True
+
+
+def _python_context(src: Path, minor: str) -> IO[bytes]:
+    """Docker build context (a tar) with the pyenv tree under local/, relocated.
+
+    Text files that name the pyenv prefix (script shebangs, sysconfigdata,
+    Makefile, pkg-config files) get it rewritten to /usr/local, so pip and
+    C-extension builds use the image's paths.
+    """
+    old_prefix, new_prefix = str(src).encode(), b"/usr/local"
+    context = tempfile.TemporaryFile()
+    with tarfile.open(fileobj=context, mode="w") as tar:
+        dockerfile = (DATA / "python-slim" / "Dockerfile").read_bytes()
+        info = tarfile.TarInfo("Dockerfile")
+        info.size = len(dockerfile)
+        tar.addfile(info, io.BytesIO(dockerfile))
+        for dirpath, dirnames, filenames in os.walk(src):
+            here = Path(dirpath)
+            for entry in sorted(dirnames) + sorted(filenames):
+                path = here / entry
+                rel = PurePosixPath(path.relative_to(src).as_posix())
+                if not _keep_python_file(rel, minor):
+                    if entry in dirnames:
+                        dirnames.remove(entry)  # don't descend into dropped dirs
+                    continue
+                info = tar.gettarinfo(str(path), f"local/{rel}")
+                info.uid = info.gid = 0
+                info.uname = info.gname = "root"
+                if info.issym():
+                    info.linkname = info.linkname.replace(str(src), "/usr/local")
+                if not info.isreg():
+                    tar.addfile(info)
+                    continue
+                data = path.read_bytes()
+                if old_prefix in data and b"\0" not in data:  # text files only, not ELF
+                    data = data.replace(old_prefix, new_prefix)
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+    context.seek(0)
+    return context
+
+
+def _build_python_slim(client: docker.DockerClient, name: str, log: Log) -> None:
+    minor = name.split(":")[1].removesuffix("-slim")
+    src = _pyenv_version(minor)
+    log(f"  packing {src}")
+    with _python_context(src, minor) as context:
+        _docker_build(client, name, log, fileobj=context, custom_context=True,
+                      buildargs={"PYTHON_VERSION": src.name})
+    _verify(client, name, [
+        # as a non-root uid without a passwd entry, like `docker run --user 1000`
+        ["python3", "-c", "import ssl, sqlite3, ctypes, zlib, bz2, lzma, uuid, readline; print('ok')"],
+        ["pip", "--version"],
+    ], user="1000")
+    client.images.get(name).tag("python", f"{src.name}-slim")
+
+
+def _build_python_full(client: docker.DockerClient, name: str, log: Log) -> None:
+    minor = name.split(":")[1]
+    _docker_build(client, name, log, path=str(DATA / "python"),
+                  buildargs={"SLIM_IMAGE": f"python:{minor}-slim"})
+    _verify(client, name, [["gcc", "--version"], ["python3", "-c", "import ssl"]], user="1000")
+    version = _pyenv_version(minor).name
+    for tag in (version, f"{version}-bookworm"):
+        client.images.get(name).tag("python", tag)
+
+
+# ---------------------------------------------------------------- services etc.
+
+
+def _build_dir(subdir: str) -> Callable[[docker.DockerClient, str, Log], None]:
+    def build(client: docker.DockerClient, name: str, log: Log) -> None:
+        _docker_build(client, name, log, path=str(DATA / subdir))
+    return build
+
+
+def _docker_build(client: docker.DockerClient, tag: str, log: Log, **kwargs) -> None:
+    """Run a (legacy builder) build, logging steps; raise with the output tail on error."""
+    tail: collections.deque[str] = collections.deque(maxlen=40)
+    for chunk in client.api.build(tag=tag, labels=LABELS, decode=True, rm=True, forcerm=True,
+                                  **kwargs):
+        text = chunk.get("stream", "")
+        if text:
+            tail.append(text)
+            if text.startswith("Step "):
+                log("  " + text.strip())
+        if "error" in chunk:
+            raise RuntimeError(f"building {tag} failed: {chunk['error'].strip()}\n"
+                               + "".join(tail))
+
+
+def _verify(client: docker.DockerClient, image: str, commands: list[list[str]], **kwargs) -> None:
+    """Run smoke-test commands in throwaway containers; untag the image on failure."""
+    for command in commands:
+        try:
+            client.containers.run(image, command, remove=True, labels=LABELS, **kwargs)
+        except docker.errors.ContainerError as exc:
+            client.images.remove(image, noprune=True)
+            raise RuntimeError(f"{image}: {' '.join(command)!r} failed: {exc}") from exc
+
+
+# ------------------------------------------------------------------ public API
+
+
+SPECS: dict[str, _Spec] = {
+    BASE: _Spec(_build_base, aliases=("debian:bookworm", "debian:bookworm-slim",
+                                      "debian:12", "debian:12-slim")),
+    "postgres:15": _Spec(_build_dir("postgres"), deps=(BASE,), aliases=("postgres:15-bookworm",)),
+    "redis:7": _Spec(_build_dir("redis"), deps=(BASE,), aliases=("redis:7-bookworm",)),
+}
+for _minor in PYTHON_MINORS:
+    SPECS[f"python:{_minor}-slim"] = _Spec(_build_python_slim, deps=(BASE,),
+                                           aliases=(f"python:{_minor}-slim-bookworm",))
+    SPECS[f"python:{_minor}"] = _Spec(_build_python_full, deps=(f"python:{_minor}-slim",),
+                                      aliases=(f"python:{_minor}-bookworm",))
+
+DEFAULT_IMAGES: list[str] = [BASE, *(f"python:{m}-slim" for m in PYTHON_MINORS),
+                             "postgres:15", "redis:7"]
+
+_ALIASES = {alias: name for name, spec in SPECS.items() for alias in spec.aliases}
+
+
+def known_images() -> list[str]:
+    """Every image name this module can build (aliases are accepted too)."""
+    return list(SPECS)
+
+
+def canonical_name(name: str) -> str:
+    """Map a name or alias (``debian:12``, ``python:3.12-slim-bookworm``) to its image."""
+    if name in SPECS:
+        return name
+    if name in _ALIASES:
+        return _ALIASES[name]
+    raise ValueError(f"unknown image {name!r}; known: {', '.join(known_images())}")
+
+
+def resolve_order(names: list[str]) -> list[str]:
+    """The images *names* need, dependencies first, each once."""
+    order: list[str] = []
+
+    def visit(name: str) -> None:
+        if name in order:
+            return
+        for dep in SPECS[name].deps:
+            visit(dep)
+        order.append(name)
+
+    for name in names:
+        visit(canonical_name(name))
+    return order
+
+
+def ensure_images(names: list[str] | None = None, *, force: bool = False,
+                  log: Log = print) -> list[str]:
+    """Build the named images (default: DEFAULT_IMAGES) and their missing dependencies.
+
+    Existing images are kept unless *force*, which rebuilds the named images
+    (not their dependencies). Returns the names built, in build order. Raises
+    ValueError for an unknown name before touching Docker.
+    """
+    wanted = {canonical_name(n) for n in (DEFAULT_IMAGES if names is None else names)}
+    order = resolve_order(sorted(wanted, key=lambda n: list(SPECS).index(n)))
+    client = docker.from_env()
+    built: list[str] = []
+    for name in order:
+        spec = SPECS[name]
+        if not (force and name in wanted) and _exists(client, name):
+            _tag_aliases(client, name, spec.aliases)  # cheap repair of a deleted alias
+            log(f"{name}: present")
+            continue
+        log(f"{name}: building")
+        started = time.monotonic()
+        spec.build(client, name, log)
+        _tag_aliases(client, name, spec.aliases)
+        log(f"{name}: built in {time.monotonic() - started:.1f}s")
+        built.append(name)
+    return built
+
+
+def _exists(client: docker.DockerClient, name: str) -> bool:
+    try:
+        client.images.get(name)
+        return True
+    except docker.errors.ImageNotFound:
+        return False
+
+
+def _tag_aliases(client: docker.DockerClient, name: str, aliases: tuple[str, ...]) -> None:
+    image = client.images.get(name)
+    for alias in aliases:
+        if alias not in image.tags:
+            repo, tag = alias.rsplit(":", 1)
+            image.tag(repo, tag)
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _run(argv: list[str], env: dict[str, str] | None = None) -> None:
+    proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          env=env)
+    if proc.returncode:
+        tail = "\n".join(proc.stdout.splitlines()[-30:])
+        raise RuntimeError(f"{argv[0]} failed with exit code {proc.returncode}:\n{tail}")
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+
+
+def _empty_dir(path: Path) -> None:
+    if path.is_dir():
+        for entry in path.iterdir():
+            _remove(entry)
+
+
+if __name__ == "__main__":
+    ensure_images(sys.argv[1:] or None, force=False)

@@ -1,0 +1,84 @@
+"""The terminal scorecard and the live progress display (an event handler)."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from kata.events import Event, LogLine, PhaseFinished, PhaseStarted, RequirementJudged
+from kata.report import Report
+
+STYLE = {"pass": ("✔", "green"), "fail": ("✘", "red"), "error": ("!", "yellow"),
+         "skipped": ("–", "dim")}
+
+
+def render_scorecard(report: Report) -> Group:
+    table = Table(show_header=True, header_style="bold", expand=True, box=None, pad_edge=False)
+    table.add_column("", width=1)
+    table.add_column("requirement", ratio=2)
+    table.add_column("points", justify="right", width=7)
+    table.add_column("details", ratio=5)
+    for r in report.requirements:
+        mark, colour = STYLE[r.status]
+        detail = Text(r.message)
+        if r.status != "pass" and r.hint:
+            detail.append(f"\nhint: {r.hint}", style="cyan")
+        if r.status != "pass" and "replay" in r.evidence:
+            detail.append(f"\nreplay: {r.evidence['replay']}", style="dim")
+        table.add_row(
+            Text(mark, style=colour),
+            Text.assemble((r.id, "bold"), "\n", (r.title, "dim")),
+            f"{r.points_earned:g}/{r.points_max}",
+            detail,
+        )
+    s = report.score
+    verdict = Text(
+        f"{s.earned:g} / {s.max} points · {s.percent:g}% · pass mark {s.pass_mark}% · "
+        + ("PASSED" if s.passed else "NOT PASSED"),
+        style="bold green" if s.passed else "bold red",
+    )
+    parts: list = [table, Text(""), verdict]
+    if report.problem:
+        p = report.problem
+        msg = Text.assemble(("Could not grade: ", "bold red"), p.message, "\n",
+                            ("fix: ", "bold"), p.fix)
+        if p.log_tail:
+            msg.append("\n\n" + "\n".join(p.log_tail.splitlines()[-20:]), style="dim")
+        parts.insert(0, Panel(msg, border_style="red"))
+    phases = " · ".join(f"{p.name} {p.duration_s:.1f}s" for p in report.phases)
+    parts.append(Text(f"{phases} · seed {report.seed}", style="dim"))
+    title = f"kata · {report.exercise_id} — {report.exercise_title}"
+    return Group(Panel(Group(*parts), title=title, title_align="left"))
+
+
+class Progress:
+    """Shows the phase kata is in; with ``verbose`` it also streams the build log."""
+
+    def __init__(self, console: Console, verbose: bool = False) -> None:
+        self.console = console
+        self.verbose = verbose
+        self.status = None
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, PhaseStarted):
+            label = f"[bold]{event.phase}[/] {event.detail}".strip()
+            if self.status is None:
+                self.status = self.console.status(label)
+                self.status.start()
+            else:
+                self.status.update(label)
+        elif isinstance(event, PhaseFinished):
+            mark = "[green]✔[/]" if event.ok else "[red]✘[/]"
+            self.console.print(f"{mark} {event.phase} [dim]{event.duration_s:.1f}s[/]")
+        elif isinstance(event, LogLine) and self.verbose:
+            self.console.print(Text(event.line, style="dim"))
+        elif isinstance(event, RequirementJudged) and self.verbose:
+            o = event.outcome
+            self.console.print(f"  {STYLE[o.status.value][0]} {o.requirement}")
+
+    def stop(self) -> None:
+        if self.status is not None:
+            self.status.stop()
+            self.status = None

@@ -1,0 +1,74 @@
+"""The sandbox interface the engine and graders see. Docker implements it for grading;
+``fake.FakeSandbox`` implements it in memory for the engine's unit tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Protocol
+
+
+@dataclass(frozen=True)
+class Image:
+    tag: str
+    size_bytes: int
+
+
+@dataclass(frozen=True)
+class Completed:
+    """One finished command: a CLI run of the learner's image, or an exec in a service."""
+
+    args: list[str]
+    code: int
+    stdout: str
+    stderr: str
+    timed_out: bool = False
+
+
+class ServiceHandle(Protocol):
+    name: str
+    host: str  # its hostname on the private network (what the app dials)
+    ip: str  # its address, reachable from kata's host
+
+    def exec(self, cmd: list[str], timeout_s: float = 30) -> Completed: ...
+
+    def running(self) -> bool: ...
+
+
+class AppHandle(Protocol):
+    """The learner's app as the graders see it."""
+
+    ip: str
+    port: int
+
+    def running(self) -> bool: ...
+
+    def exit_status(self) -> tuple[int | None, bool]:
+        """(exit code or None while running, OOM-killed)."""
+        ...
+
+    def logs(self, tail_bytes: int = 4000) -> str: ...
+
+    def restart(self) -> None:
+        """Stop the app (SIGTERM, then kill) and start the same container again."""
+        ...
+
+    def run(self, args: list[str], stdin: str | None = None, timeout_s: float = 30) -> Completed:
+        """Run the image once as a command (CLI exercises); runs share one data volume."""
+        ...
+
+
+class Sandbox(Protocol):
+    run_id: str
+
+    def build(
+        self, context: Path, dockerfile: str, timeout_s: float, on_log: Callable[[str], None]
+    ) -> Image: ...
+
+    def start_service(self, name: str, image: str, env: dict[str, str], aliases: list[str]) -> ServiceHandle: ...
+
+    def start_app(self, image: Image, env: dict[str, str], port: int, serve: bool) -> AppHandle: ...
+
+    def close(self) -> None:
+        """Remove everything this sandbox created. Safe to call twice."""
+        ...

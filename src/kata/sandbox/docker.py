@@ -1,0 +1,454 @@
+"""The Docker sandbox: where untrusted learner code is built and run.
+
+Containment, in one place:
+* the app runs with CPU, memory (swap included) and pids limits, an init process, every
+  capability dropped, no-new-privileges, no Docker socket, a capped log;
+* the app's network is a private ``internal`` bridge: it reaches its services and nothing
+  else. Docker still lets it reach the host through the bridge's gateway address, so an
+  iptables rule drops new connections from that bridge to the host;
+* everything made here carries the labels ``kata`` and ``kata.run=<id>`` and is removed by
+  ``close()`` — on success, error, Ctrl-C, and (through ``reap_orphans``) after a crash.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import docker
+import docker.errors
+import docker.utils
+from docker.models.containers import Container
+
+from kata.catalog.models import Limits
+from kata.errors import BuildFailed, BuildTimeout, DockerUnavailable, ImageMissing
+from kata.sandbox.base import Completed, Image
+
+LABEL = "kata"
+RUN_LABEL = "kata.run"
+PID_LABEL = "kata.pid"
+CACHE_LABEL = "kata.cache"
+ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+LOG_TAIL_LINES = 60
+BUILD_MEMORY = 2 * 1024**3
+
+
+def strip_ansi(text: str) -> str:
+    return ANSI.sub("", text)
+
+
+def connect() -> docker.DockerClient:
+    try:
+        client = docker.from_env(timeout=120)
+        client.ping()
+        return client
+    except Exception as e:  # the SDK raises several unrelated types for "no daemon"
+        raise DockerUnavailable(
+            f"Docker is not reachable ({type(e).__name__})",
+            "start the Docker engine (e.g. `sudo dockerd &` or Docker Desktop), then retry",
+        ) from None
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def reap_orphans(client: docker.DockerClient) -> int:
+    """Remove what earlier kata runs on this host left behind when killed outright."""
+    dead: set[str] = set()
+    host = socket.gethostname()
+    for c in client.containers.list(all=True, filters={"label": LABEL}):
+        pid, run = c.labels.get(PID_LABEL, ""), c.labels.get(RUN_LABEL, "")
+        owner_host, _, pid_s = pid.partition(":")
+        if owner_host == host and pid_s.isdigit() and not _pid_alive(int(pid_s)):
+            dead.add(run)
+    for run in dead:
+        remove_run(client, run)
+    return len(dead)
+
+
+def remove_run(client: docker.DockerClient, run_id: str | None) -> None:
+    """Remove every container, network and volume of one run (all runs when None)."""
+    label = f"{RUN_LABEL}={run_id}" if run_id else LABEL
+    for c in client.containers.list(all=True, filters={"label": label}):
+        try:
+            c.remove(force=True, v=True)
+        except docker.errors.NotFound:
+            pass
+    for n in client.networks.list(filters={"label": label}):
+        _drop_host_block(n.attrs.get("Options", {}).get("com.docker.network.bridge.name", ""))
+        try:
+            n.remove()
+        except docker.errors.NotFound:
+            pass
+    for v in client.volumes.list(filters={"label": label}):
+        try:
+            v.remove(force=True)
+        except docker.errors.NotFound:
+            pass
+    for img in client.images.list(filters={"label": label}):
+        try:
+            client.images.remove(img.id, force=True)
+        except docker.errors.APIError:
+            pass
+
+
+# The host firewall rule that stops the app network from reaching the host itself.
+def _iptables(*args: str) -> bool:
+    if not shutil.which("iptables"):
+        return False
+    done = subprocess.run(["iptables", "-w", "5", *args], capture_output=True)
+    return done.returncode == 0
+
+
+def _host_block_rule(bridge: str) -> list[str]:
+    return ["INPUT", "-i", bridge, "-m", "conntrack", "!", "--ctstate",
+            "ESTABLISHED,RELATED", "-j", "DROP"]
+
+
+def _add_host_block(bridge: str) -> bool:
+    return _iptables("-I", *_host_block_rule(bridge))
+
+
+def _drop_host_block(bridge: str) -> None:
+    if bridge:
+        while _iptables("-D", *_host_block_rule(bridge)):
+            pass
+
+
+@dataclass
+class DockerService:
+    name: str
+    host: str
+    ip: str
+    container: Container
+
+    def exec(self, cmd: list[str], timeout_s: float = 30) -> Completed:
+        wrapped = ["timeout", str(int(timeout_s)), *cmd]
+        code, out = self.container.exec_run(wrapped, demux=True)
+        stdout, stderr = out if out else (b"", b"")
+        return Completed(
+            args=cmd,
+            code=code,
+            stdout=(stdout or b"").decode("utf-8", "replace"),
+            stderr=(stderr or b"").decode("utf-8", "replace"),
+            timed_out=code == 124,
+        )
+
+    def running(self) -> bool:
+        try:
+            self.container.reload()
+        except docker.errors.NotFound:
+            return False
+        return self.container.status == "running"
+
+
+@dataclass
+class DockerApp:
+    sandbox: DockerSandbox
+    image: Image
+    port: int
+    env: dict[str, str]
+    container: Container | None = None
+    ip: str = ""
+
+    def _refresh_ip(self) -> None:
+        assert self.container is not None
+        self.container.reload()
+        nets = self.container.attrs["NetworkSettings"]["Networks"]
+        self.ip = nets[self.sandbox.network_name]["IPAddress"]
+
+    def running(self) -> bool:
+        if self.container is None:
+            return False
+        try:
+            self.container.reload()
+        except docker.errors.NotFound:
+            return False
+        return self.container.status == "running"
+
+    def exit_status(self) -> tuple[int | None, bool]:
+        if self.container is None:
+            return None, False
+        self.container.reload()
+        state = self.container.attrs["State"]
+        if state.get("Running"):
+            return None, False
+        return int(state.get("ExitCode", 0)), bool(state.get("OOMKilled"))
+
+    def logs(self, tail_bytes: int = 4000) -> str:
+        if self.container is None:
+            return ""
+        try:
+            raw = self.container.logs(tail=200)
+        except docker.errors.APIError:
+            return ""
+        return strip_ansi(raw[-tail_bytes:].decode("utf-8", "replace"))
+
+    def restart(self) -> None:
+        assert self.container is not None
+        self.container.stop(timeout=5)
+        self.container.start()
+        self._refresh_ip()
+
+    def run(self, args: list[str], stdin: str | None = None, timeout_s: float = 30) -> Completed:
+        return self.sandbox.run_once(self.image, args, stdin=stdin, timeout_s=timeout_s, env=self.env)
+
+
+@dataclass
+class DockerSandbox:
+    limits: Limits
+    run_id: str
+    client: docker.DockerClient = field(default_factory=connect)
+    data_dir: str | None = None  # where CLI runs keep their data (a shared volume)
+    network_name: str = ""
+    host_blocked: bool = False
+    _closed: bool = False
+
+    def __post_init__(self) -> None:
+        self.labels = {
+            LABEL: "1",
+            RUN_LABEL: self.run_id,
+            PID_LABEL: f"{socket.gethostname()}:{os.getpid()}",
+        }
+        reap_orphans(self.client)
+
+    # -- build -------------------------------------------------------------------------
+    def build(
+        self,
+        context: Path,
+        dockerfile: str,
+        timeout_s: float,
+        on_log: Callable[[str], None],
+        cache_tag: str = "",
+    ) -> Image:
+        """Build with a deadline. The legacy builder cancels a build (and removes its
+        container, with forcerm) when the client hangs up, so the deadline shuts the socket."""
+        api = self.client.api
+        exclude = _dockerignore(context)
+        dockerfile_arg = docker.api.build.process_dockerfile(dockerfile, str(context))
+        tarball = docker.utils.tar(str(context), exclude=exclude, dockerfile=dockerfile_arg)
+        tag = cache_tag or f"kata-app:{self.run_id}"
+        params = {
+            "t": tag,
+            "dockerfile": dockerfile_arg,
+            "rm": True,
+            "forcerm": True,
+            "pull": False,
+            "memory": BUILD_MEMORY,
+            "memswap": BUILD_MEMORY,
+            "labels": json.dumps({CACHE_LABEL: "1"}),
+        }
+        tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
+        error = ""
+        response = api._post(api._url("/build"), data=tarball, params=params, stream=True,
+                             headers={"Content-Type": "application/tar"}, timeout=None)
+        if response.status_code >= 400:
+            api._raise_for_status(response)
+        raw = api._get_raw_response_socket(response)
+        sock = getattr(raw, "_sock", raw)
+        expired = threading.Event()
+
+        def hang_up() -> None:
+            expired.set()
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+        timer = threading.Timer(timeout_s, hang_up)
+        timer.daemon = True
+        timer.start()
+        try:
+            for chunk in api._stream_helper(response, decode=True):
+                text = strip_ansi(chunk.get("stream", "") or chunk.get("status", "") or "")
+                for line in text.splitlines():
+                    if line.strip():
+                        tail.append(line.rstrip())
+                        on_log(line.rstrip())
+                if "error" in chunk:
+                    error = strip_ansi(chunk["error"]).strip()
+                    tail.append(error)
+        except Exception:
+            if not expired.is_set():
+                raise
+        finally:
+            timer.cancel()
+            response.close()
+        log_tail = "\n".join(tail)
+        if expired.is_set():
+            raise BuildTimeout(
+                f"the build did not finish within {timeout_s:.0f} s",
+                "make the build faster: fewer, cached layers; no long-running RUN steps",
+                log_tail,
+            )
+        if error:
+            raise BuildFailed(f"docker build failed: {error}", "fix the failing build step", log_tail)
+        img = self.client.images.get(tag)
+        return Image(tag=tag, size_bytes=int(img.attrs.get("Size", 0)))
+
+    # -- network and services ------------------------------------------------------------
+    def ensure_network(self) -> str:
+        if self.network_name:
+            return self.network_name
+        name = f"kata-{self.run_id}"
+        bridge = f"kt{self.run_id[:12]}"
+        self.client.networks.create(
+            name,
+            driver="bridge",
+            internal=True,  # no route out: the app reaches only what is on this network
+            labels=self.labels,
+            options={"com.docker.network.bridge.name": bridge},
+        )
+        self.network_name = name
+        self.host_blocked = _add_host_block(bridge)
+        return name
+
+    def start_service(
+        self, name: str, image: str, env: dict[str, str], aliases: list[str]
+    ) -> DockerService:
+        self.ensure_network()
+        self._require_image(image)
+        container = self.client.containers.create(
+            image,
+            name=f"kata-{self.run_id}-{name}",
+            hostname=name,
+            environment=env,
+            labels={**self.labels, "kata.role": f"service:{name}"},
+            network=self.network_name,
+            mem_limit="1g",
+            memswap_limit="1g",
+            init=True,
+            detach=True,
+        )
+        # Aliases must be set on the network endpoint; create() takes only the network name.
+        net = self.client.networks.get(self.network_name)
+        net.disconnect(container)
+        net.connect(container, aliases=[name, *aliases])
+        container.start()
+        container.reload()
+        ip = container.attrs["NetworkSettings"]["Networks"][self.network_name]["IPAddress"]
+        return DockerService(name=name, host=name, ip=ip, container=container)
+
+    def _require_image(self, image: str) -> None:
+        try:
+            self.client.images.get(image)
+        except docker.errors.ImageNotFound:
+            raise ImageMissing(
+                f"the image {image!r} is not on this machine",
+                "run `kata images` to build the local images (or `docker pull` it)",
+            ) from None
+
+    # -- the learner's app ----------------------------------------------------------------
+    def _app_options(self) -> dict:
+        lim = self.limits
+        opts = dict(
+            labels={**self.labels, "kata.role": "app"},
+            network=self.network_name,
+            mem_limit=f"{lim.memory_mb}m",
+            memswap_limit=f"{lim.memory_mb}m",  # equal: no swap beyond the memory limit
+            nano_cpus=int(lim.cpus * 1e9),
+            pids_limit=lim.pids,
+            init=True,  # signals reach the app, zombies are reaped, stop() does not hang
+            cap_drop=["ALL"],
+            security_opt=["no-new-privileges"],
+            log_config={"type": "json-file", "config": {"max-size": "5m", "max-file": "1"}},
+            ulimits=[docker.types.Ulimit(name="nofile", soft=4096, hard=4096)],
+        )
+        if self.data_dir:
+            opts["volumes"] = {f"kata-{self.run_id}-data": {"bind": self.data_dir, "mode": "rw"}}
+        return opts
+
+    def start_app(self, image: Image, env: dict[str, str], port: int, serve: bool = True) -> DockerApp:
+        self.ensure_network()
+        if self.data_dir:
+            self.client.volumes.create(f"kata-{self.run_id}-data", labels=self.labels)
+        app = DockerApp(sandbox=self, image=image, port=port, env=env)
+        if not serve:
+            return app
+        app.container = self.client.containers.create(
+            image.tag,
+            name=f"kata-{self.run_id}-app",
+            hostname="app",
+            environment=env,
+            detach=True,
+            **self._app_options(),
+        )
+        app.container.start()
+        app._refresh_ip()
+        return app
+
+    def run_once(
+        self, image: Image, args: list[str], stdin: str | None, timeout_s: float, env: dict[str, str]
+    ) -> Completed:
+        """One run of the image as a command, in a fresh container, then removed."""
+        container = self.client.containers.create(
+            image.tag,
+            command=args,
+            environment=env,
+            stdin_open=stdin is not None,
+            detach=True,
+            **self._app_options(),
+        )
+        try:
+            if stdin is not None:
+                sock = container.attach_socket(params={"stdin": 1, "stream": 1})
+                container.start()
+                raw = getattr(sock, "_sock", sock)
+                raw.sendall(stdin.encode())
+                raw.shutdown(socket.SHUT_WR)
+                sock.close()
+            else:
+                container.start()
+            timed_out = False
+            try:
+                result = container.wait(timeout=timeout_s)
+                code = int(result.get("StatusCode", -1))
+            except Exception:  # requests' ReadTimeout: the command ran too long
+                timed_out = True
+                container.kill()
+                code = -1
+            out = container.logs(stdout=True, stderr=False, tail=2000)
+            err = container.logs(stdout=False, stderr=True, tail=2000)
+            return Completed(
+                args=args,
+                code=code,
+                stdout=strip_ansi(out.decode("utf-8", "replace")),
+                stderr=strip_ansi(err.decode("utf-8", "replace")),
+                timed_out=timed_out,
+            )
+        finally:
+            container.remove(force=True)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        remove_run(self.client, self.run_id)
+        try:
+            self.client.images.remove(f"kata-app:{self.run_id}", force=True)
+        except docker.errors.APIError:
+            pass
+
+
+def _dockerignore(context: Path) -> list[str] | None:
+    path = context / ".dockerignore"
+    if not path.is_file():
+        return None
+    lines = [ln.strip() for ln in path.read_text(errors="replace").splitlines()]
+    return [ln for ln in lines if ln and not ln.startswith("#")]

@@ -1,0 +1,174 @@
+"""Contract tests: the exercise's pytest + httpx tests in graders/<id>/, run in-process
+through pytest with a plugin that hands them the app and maps each test, by its
+``@requirement("id")`` marker, to the requirement it checks."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import signal
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+
+from kata.outcomes import Outcome, Status
+from kata.stages.registry import StageContext, stage
+from kata.testing import GradedApp, trim
+
+
+@dataclass
+class TestResult:
+    nodeid: str
+    status: Status
+    message: str = ""
+    evidence: dict[str, str] = field(default_factory=dict)
+    duration_s: float = 0.0
+
+
+class TestTimeout(Exception):
+    pass
+
+
+def _message(excinfo: pytest.ExceptionInfo) -> str:
+    err = excinfo.value
+    if isinstance(err, AssertionError):
+        text = str(err).split("\nassert ")[0].strip() or "assertion failed"
+        return trim(text, 400)
+    if isinstance(err, TestTimeout):
+        return str(err)
+    if isinstance(err, httpx.TimeoutException):
+        return "no answer within the request timeout"
+    return trim(f"{type(err).__name__}: {err}", 400)
+
+
+class KataPlugin:
+    """Gives grader tests the ``app`` fixture and records their results by requirement."""
+
+    def __init__(self, app: GradedApp, timeouts: dict[str, float]) -> None:
+        self.graded = app
+        self.timeouts = timeouts  # requirement id -> seconds (also selects which run)
+        self.results: dict[str, list[TestResult]] = defaultdict(list)
+        self.unmarked: list[str] = []
+
+    @pytest.fixture
+    def app(self) -> GradedApp:
+        self.graded.exchanges.clear()
+        return self.graded
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.addinivalue_line("markers", "requirement(id): the requirement a test checks")
+
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list) -> None:
+        keep, drop = [], []
+        for item in items:
+            marker = item.get_closest_marker("requirement")
+            if marker is None:
+                self.unmarked.append(item.nodeid)
+                drop.append(item)
+            elif marker.args[0] in self.timeouts:
+                keep.append(item)
+            else:
+                drop.append(item)
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item):
+        """Each test gets its requirement's time budget; running out fails that test only."""
+        rid = item.get_closest_marker("requirement").args[0]
+        budget = self.timeouts.get(rid, 60.0)
+        if threading.current_thread() is not threading.main_thread():
+            return (yield)
+
+        def expire(signum, frame):
+            raise TestTimeout(f"timed out after {budget:.0f} s")
+
+        previous = signal.signal(signal.SIGALRM, expire)
+        signal.setitimer(signal.ITIMER_REAL, budget)
+        try:
+            return (yield)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        report = yield
+        rid = item.get_closest_marker("requirement").args[0]
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            self.results[rid].append(self._judge(item, call, report))
+        return report
+
+    def _judge(self, item: pytest.Item, call: pytest.CallInfo, report) -> TestResult:
+        if report.passed:
+            return TestResult(item.nodeid, Status.PASS, duration_s=report.duration)
+        if report.skipped:
+            return TestResult(item.nodeid, Status.SKIPPED, duration_s=report.duration)
+        evidence = self.graded.exchanges[-1].evidence() if self.graded.exchanges else {}
+        message = _message(call.excinfo) if call.excinfo else "failed"
+        status = Status.FAIL
+        if call.excinfo and call.excinfo.errisinstance(httpx.TransportError):
+            code, oom = self.graded.handle.exit_status()
+            if code is not None:
+                status = Status.ERROR
+                why = "was OOM-killed" if oom else f"exited with code {code}"
+                message = f"the app {why} during this test ({message})"
+        return TestResult(item.nodeid, status, message, evidence, report.duration)
+
+
+def summarise(rid: str, results: list[TestResult]) -> Outcome:
+    """All of a requirement's tests must pass; the share that did is its partial credit."""
+    judged = [r for r in results if r.status is not Status.SKIPPED]
+    duration = sum(r.duration_s for r in results)
+    if not judged:
+        return Outcome(rid, Status.SKIPPED, "no test ran", duration_s=duration)
+    passed = sum(r.status is Status.PASS for r in judged)
+    fraction = passed / len(judged)
+    bad = [r for r in judged if r.status is not Status.PASS]
+    if not bad:
+        return Outcome(rid, Status.PASS, f"{passed}/{len(judged)} checks passed",
+                       fraction=1.0, duration_s=duration)
+    first = next((r for r in bad if r.status is Status.FAIL), bad[0])
+    status = Status.FAIL if any(r.status is Status.FAIL for r in bad) else Status.ERROR
+    more = f" (+{len(bad) - 1} more)" if len(bad) > 1 else ""
+    return Outcome(rid, status, first.message + more, fraction=fraction,
+                   evidence=first.evidence, duration_s=duration)
+
+
+@stage("contract")
+def contract(ctx: StageContext) -> list[Outcome]:
+    graded = GradedApp(
+        handle=ctx.app,
+        services=ctx.services,
+        seed=ctx.seed,
+        thresholds={r.id: r.thresholds for r in ctx.requirements},
+        _ready=ctx.ready,
+    )
+    plugin = KataPlugin(graded, {r.id: r.timeout_s for r in ctx.requirements})
+    args = [
+        str(ctx.grader_dir),
+        "-q",
+        "-p", "no:cacheprovider",
+        "-p", "no:randomly",
+        "--import-mode=importlib",
+        "--rootdir", str(ctx.grader_dir),
+        "-c", os.devnull,  # the graders' own settings only; never the learner's or ours
+        "-o", "python_files=test_*.py",
+        "-W", "ignore::DeprecationWarning",
+    ]
+    out = io.StringIO()
+    start = time.monotonic()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            pytest.main(args, plugins=[plugin])
+    finally:
+        graded.close()
+    ctx.facts["contract_log"] = out.getvalue()[-4000:]
+    ctx.facts["contract_s"] = time.monotonic() - start
+    return [summarise(r.id, plugin.results.get(r.id, [])) for r in ctx.requirements]

@@ -1,0 +1,56 @@
+"""The stage interface: ``(StageContext) -> list[Outcome]``, one outcome per requirement."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from kata.catalog.models import Exercise, Requirement
+from kata.errors import ExerciseInvalid
+from kata.events import Handler, ignore
+from kata.outcomes import Outcome
+from kata.sandbox.base import AppHandle, Image, ServiceHandle
+
+
+@dataclass
+class StageContext:
+    name: str  # the grader name this stage is registered under
+    exercise: Exercise
+    grader_dir: Path  # graders/<exercise_id>/
+    requirements: list[Requirement]  # this stage's requirements (after --only)
+    app: AppHandle
+    services: dict[str, ServiceHandle]
+    seed: int
+    image: Image | None = None
+    boot_seconds: float | None = None
+    ready: Callable[[], None] = lambda: None  # waits until the app answers again
+    emit: Handler = ignore
+    facts: dict[str, Any] = field(default_factory=dict)  # measurements shared across stages
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """This stage's options from the exercise's [graders.<name>] table."""
+        return self.exercise.graders.get(self.name, {})
+
+
+Stage = Callable[[StageContext], list[Outcome]]
+STAGES: dict[str, Stage] = {}
+
+
+def stage(name: str) -> Callable[[Stage], Stage]:
+    def register(fn: Stage) -> Stage:
+        STAGES[name] = fn
+        return fn
+
+    return register
+
+
+def get_stage(name: str, exercise_id: str = "") -> Stage:
+    try:
+        return STAGES[name]
+    except KeyError:
+        raise ExerciseInvalid(
+            f"exercise {exercise_id}: grader {name!r} does not exist",
+            f"use one of: {', '.join(sorted(STAGES))}",
+        ) from None

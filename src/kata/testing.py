@@ -1,0 +1,151 @@
+"""What grader tests import. A grader test is a pytest test marked with the requirement
+it checks; it receives ``app``, a handle on the learner's running app:
+
+    from kata.testing import requirement, expect_status
+
+    @requirement("create-201")
+    def test_create(app):
+        r = app.http.post("/items", json={"name": "pen"})
+        expect_status(r, 201)
+
+The assertion message is what the learner reads, so say what was sent, what was
+expected and what came back. ``app.http`` records each exchange; the last one of a
+failing test becomes the evidence in the report (with a curl line to replay it).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shlex
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+
+from kata.sandbox.base import AppHandle, Completed, ServiceHandle
+
+requirement = pytest.mark.requirement
+
+__all__ = ["GradedApp", "requirement", "expect_status", "trim", "describe"]
+
+REQUEST_TIMEOUT_S = 10.0
+
+
+def trim(text: str, limit: int = 300) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def describe(r: httpx.Response) -> str:
+    """`201 {"id": 1, …}` — a response as one short line."""
+    return f"{r.status_code} {trim(r.text, 160)}".strip()
+
+
+def expect_status(r: httpx.Response, *codes: int) -> None:
+    if r.status_code not in codes:
+        want = " or ".join(str(c) for c in codes)
+        raise AssertionError(
+            f"{r.request.method} {r.request.url.path} → expected {want}, got {describe(r)}"
+        )
+
+
+def curl(request: httpx.Request) -> str:
+    parts = ["curl", "-i", "-X", request.method]
+    ctype = request.headers.get("content-type")
+    if ctype:
+        parts += ["-H", f"content-type: {ctype}"]
+    if auth := request.headers.get("authorization"):
+        parts += ["-H", f"authorization: {auth}"]
+    body = request.content.decode("utf-8", "replace")
+    if body:
+        parts += ["--data", body]
+    parts.append(str(request.url))
+    return " ".join(shlex.quote(p) for p in parts)
+
+
+@dataclass
+class Exchange:
+    request: httpx.Request
+    response: httpx.Response | None = None
+
+    def evidence(self) -> dict[str, str]:
+        req = self.request
+        body = req.content.decode("utf-8", "replace")
+        out = {"request": trim(f"{req.method} {req.url.raw_path.decode()} {body}".strip())}
+        if self.response is not None:
+            self.response.read()
+            out["response"] = describe(self.response)
+        out["replay"] = curl(req)
+        return out
+
+
+@dataclass
+class GradedApp:
+    """The learner's app as a grader test sees it."""
+
+    handle: AppHandle
+    services: dict[str, ServiceHandle]
+    seed: int
+    thresholds: dict[str, dict[str, Any]] = field(default_factory=dict)
+    exchanges: list[Exchange] = field(default_factory=list)
+    _ready: Any = None  # callable that waits until the app answers again
+    _http: httpx.Client | None = None
+
+    @property
+    def host(self) -> str:
+        return self.handle.ip
+
+    @property
+    def port(self) -> int:
+        return self.handle.port
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.handle.ip}:{self.handle.port}"
+
+    @property
+    def http(self) -> httpx.Client:
+        if self._http is None:
+            self._http = httpx.Client(
+                base_url=self.base_url,
+                timeout=REQUEST_TIMEOUT_S,
+                event_hooks={"request": [self._record], "response": [self._answer]},
+            )
+        return self._http
+
+    def _record(self, request: httpx.Request) -> None:
+        self.exchanges.append(Exchange(request))
+
+    def _answer(self, response: httpx.Response) -> None:
+        if self.exchanges and self.exchanges[-1].request is response.request:
+            self.exchanges[-1].response = response
+
+    def rng(self, salt: str = "") -> random.Random:
+        """Seeded randomness, so a failure is reproducible from the seed in the report."""
+        return random.Random(f"{self.seed}:{salt}")
+
+    def restart(self) -> None:
+        """Restart the app container and wait until it answers again."""
+        if self._http is not None:
+            self._http.close()
+            self._http = None
+        self.handle.restart()
+        if self._ready is not None:
+            self._ready()
+
+    def run(self, *args: str, stdin: str | None = None, timeout_s: float = 30) -> Completed:
+        return self.handle.run(list(args), stdin=stdin, timeout_s=timeout_s)
+
+    def logs(self, tail_bytes: int = 4000) -> str:
+        return self.handle.logs(tail_bytes)
+
+    def close(self) -> None:
+        if self._http is not None:
+            self._http.close()
+            self._http = None
+
+
+def json_line(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
