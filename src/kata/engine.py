@@ -7,6 +7,7 @@ trouble (``KataError``) propagates to the CLI.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import socket
 import time
@@ -99,6 +100,7 @@ def grade(
                     str(repo.dockerfile()),
                     exercise.limits.build_timeout_s,
                     lambda line: emit(LogLine("build", line)),
+                    cache_tag=_cache_tag(exercise, repo),
                 )
             services = _start_services(exercise, sandbox, run)
             env = _app_env(exercise, services)
@@ -128,7 +130,8 @@ def grade(
                     ready=ready,
                     emit=emit,
                 )
-                with run.phase(grader):
+                # "boot" is already a phase (starting the app); its check is reported apart.
+                with run.phase("boot check" if grader == "boot" else grader):
                     for outcome in stage(ctx):
                         run.judge(outcome)
         except RepoProblem as p:
@@ -145,6 +148,12 @@ def grade(
         if r.id not in run.outcomes:
             run.judge(Outcome(r.id, Status.ERROR, "no grader result (kata bug)"))
     return _report(exercise, repo, options, run, run_id, started, image, boot_s, problem, log_tail)
+
+
+def _cache_tag(exercise: Exercise, repo: Repo) -> str:
+    """One cached image per (exercise, repository folder): a warm grade reuses its layers."""
+    digest = hashlib.sha1(str(repo.path).encode()).hexdigest()[:12]
+    return f"kata-cache/{exercise.id}:{digest}"
 
 
 def _start_services(exercise: Exercise, sandbox: Sandbox, run: _Run) -> dict[str, ServiceHandle]:

@@ -62,8 +62,16 @@ class Sandbox(Protocol):
     run_id: str
 
     def build(
-        self, context: Path, dockerfile: str, timeout_s: float, on_log: Callable[[str], None]
-    ) -> Image: ...
+        self,
+        context: Path,
+        dockerfile: str,
+        timeout_s: float,
+        on_log: Callable[[str], None],
+        cache_tag: str = "",
+    ) -> Image:
+        """Build the learner's image. It is kept under ``cache_tag`` (labelled kata.cache,
+        removed by `kata clean --cache`) so the next grade of the same repo reuses layers."""
+        ...
 
     def start_service(self, name: str, image: str, env: dict[str, str], aliases: list[str]) -> ServiceHandle: ...
 

@@ -300,6 +300,8 @@ class DockerSandbox:
         if error:
             raise BuildFailed(f"docker build failed: {error}", "fix the failing build step", log_tail)
         img = self.client.images.get(tag)
+        # The image this tag pointed to before is now dangling: drop it (and only ours).
+        self.client.images.prune(filters={"dangling": True, "label": CACHE_LABEL})
         return Image(tag=tag, size_bytes=int(img.attrs.get("Size", 0)))
 
     # -- network and services ------------------------------------------------------------

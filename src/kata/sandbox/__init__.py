@@ -1,0 +1,1 @@
+"""Where learner code runs: ``base`` is the interface, ``docker`` grades, ``fake`` tests."""

@@ -1,0 +1,81 @@
+"""An in-memory sandbox for the engine's unit tests. It runs nothing; it records what the
+engine asked for and plays back the failures a test scripts into it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from kata.errors import RepoProblem
+from kata.sandbox.base import Completed, Image
+
+
+@dataclass
+class FakeService:
+    name: str
+    host: str
+    ip: str = "127.0.0.1"
+    ready_after: int = 0  # exec calls that fail before the service is ready
+
+    def exec(self, cmd: list[str], timeout_s: float = 30) -> Completed:
+        self.ready_after -= 1
+        return Completed(cmd, 0 if self.ready_after < 0 else 1, "", "")
+
+    def running(self) -> bool:
+        return True
+
+
+@dataclass
+class FakeApp:
+    port: int
+    ip: str = "127.0.0.1"
+    exit_code: int | None = None
+    restarts: int = 0
+    log: str = "fake app log"
+
+    def running(self) -> bool:
+        return self.exit_code is None
+
+    def exit_status(self) -> tuple[int | None, bool]:
+        return self.exit_code, False
+
+    def logs(self, tail_bytes: int = 4000) -> str:
+        return self.log[-tail_bytes:]
+
+    def restart(self) -> None:
+        self.restarts += 1
+
+    def run(self, args: list[str], stdin: str | None = None, timeout_s: float = 30) -> Completed:
+        return Completed(args, 0, "", "")
+
+
+@dataclass
+class FakeSandbox:
+    run_id: str = "fake"
+    build_problem: RepoProblem | None = None
+    app_exit_code: int | None = None
+    calls: list[str] = field(default_factory=list)
+    closed: int = 0
+
+    def build(self, context: Path, dockerfile: str, timeout_s: float,
+              on_log: Callable[[str], None], cache_tag: str = "") -> Image:
+        self.calls.append("build")
+        on_log("Step 1/1 : FROM scratch")
+        if self.build_problem:
+            raise self.build_problem
+        return Image(tag=f"fake:{self.run_id}", size_bytes=42_000_000)
+
+    def start_service(self, name: str, image: str, env: dict[str, str],
+                      aliases: list[str]) -> FakeService:
+        self.calls.append(f"service:{name}")
+        return FakeService(name=name, host=name, ready_after=2)
+
+    def start_app(self, image: Image, env: dict[str, str], port: int, serve: bool = True) -> FakeApp:
+        self.calls.append("app")
+        self.env = env
+        return FakeApp(port=port, exit_code=self.app_exit_code)
+
+    def close(self) -> None:
+        self.closed += 1
+        self.calls.append("close")

@@ -1,0 +1,36 @@
+"""Shared test helpers. Real-Docker tests are marked ``docker`` and skipped only when the
+engine is unreachable outside CI; in CI (CI=true) a missing engine is a failure."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def docker_available() -> bool:
+    try:
+        import docker
+
+        docker.from_env(timeout=5).ping()
+        return True
+    except Exception:
+        return False
+
+
+def pytest_collection_modifyitems(config, items):
+    if any("docker" in item.keywords for item in items) and not docker_available():
+        if os.environ.get("CI"):
+            raise pytest.UsageError("CI=true but Docker is not reachable: .ci/run must start it")
+        skip = pytest.mark.skip(reason="Docker engine not reachable")
+        for item in items:
+            if "docker" in item.keywords:
+                item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT

@@ -1,0 +1,74 @@
+"""Every exercise folder loads, and its requirement ids match the graders' markers."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from kata.catalog import load_catalog, load_exercise
+from kata.errors import ExerciseInvalid, UsageError
+from kata.mutants import load_mutants
+from kata.stages import STAGES
+
+
+def _markers(grader_dir: Path) -> dict[str, list[str]]:
+    """requirement id -> test names, read statically from @requirement("id") decorators."""
+    found: dict[str, list[str]] = {}
+    for path in sorted(grader_dir.glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef):
+                for dec in node.decorator_list:
+                    if (isinstance(dec, ast.Call) and dec.args
+                            and isinstance(dec.args[0], ast.Constant)
+                            and "requirement" in ast.unparse(dec.func)):
+                        found.setdefault(dec.args[0].value, []).append(node.name)
+    return found
+
+
+def test_catalog_loads(root):
+    catalog = load_catalog(root)
+    assert "rest-api" in catalog.exercises
+
+
+@pytest.mark.parametrize("exercise_id", sorted(load_catalog().exercises))
+def test_exercise_is_consistent(exercise_id):
+    catalog = load_catalog()
+    ex = catalog.get(exercise_id)
+    assert ex.spec_path.is_file(), f"{exercise_id}: spec.md missing"
+    assert (ex.reference_path / "Dockerfile").is_file() or (ex.reference_path / "dockerfile").is_file()
+    for r in ex.requirements:
+        assert r.grader in STAGES, f"{exercise_id}.{r.id}: unknown grader {r.grader}"
+    markers = _markers(catalog.grader_dir(ex))
+    contract_ids = {r.id for r in ex.requirements if r.grader == "contract"}
+    assert contract_ids <= set(markers), f"no tests for {contract_ids - set(markers)}"
+    assert set(markers) <= contract_ids, f"tests mark unknown ids {set(markers) - contract_ids}"
+    mutants = load_mutants(ex)
+    assert mutants, f"{exercise_id} has no mutants"
+
+
+def test_malformed_exercise_names_file_and_field(tmp_path):
+    folder = tmp_path / "bad-one"
+    folder.mkdir()
+    (folder / "exercise.toml").write_text(
+        'id = "bad-one"\nversion = "1"\nweek = 1\ntitle = "t"\npass_mark = 150\n'
+        '[[requirements]]\nid = "a"\ntitle = "A"\npoints = 1\ngrader = "contract"\n'
+    )
+    with pytest.raises(ExerciseInvalid) as e:
+        load_exercise(folder)
+    assert "exercise.toml" in e.value.message and "pass_mark" in e.value.message
+
+
+def test_invalid_toml_is_a_clear_error(tmp_path):
+    folder = tmp_path / "x"
+    folder.mkdir()
+    (folder / "exercise.toml").write_text("id = ")
+    with pytest.raises(ExerciseInvalid, match="not valid TOML"):
+        load_exercise(folder)
+
+
+def test_week_alias_and_pairs(root):
+    catalog = load_catalog(root)
+    assert [e.id for e in catalog.resolve("week1")] and all(
+        e.week == 1 for e in catalog.resolve("week1"))
+    with pytest.raises(UsageError):
+        catalog.resolve("nope")

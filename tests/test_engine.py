@@ -1,0 +1,125 @@
+"""The engine's flow, on the in-memory sandbox: phases, problems, cleanup, selection."""
+
+from pathlib import Path
+
+import pytest
+
+from kata.catalog.models import Exercise
+from kata.engine import GradeOptions, grade
+from kata.errors import BuildFailed, KataError
+from kata.events import PhaseFinished, RequirementJudged
+from kata.outcomes import Outcome, Status
+from kata.repo import Repo
+from kata.sandbox.fake import FakeSandbox
+from kata.stages import STAGES, stage
+
+calls: list[str] = []
+
+
+@stage("fake-pass")
+def _fake_pass(ctx):
+    calls.append(f"pass:{','.join(r.id for r in ctx.requirements)}")
+    return [Outcome(r.id, Status.PASS, "ok") for r in ctx.requirements]
+
+
+@stage("fake-fail")
+def _fake_fail(ctx):
+    return [Outcome(r.id, Status.FAIL, "nope", evidence={"request": "GET /"})
+            for r in ctx.requirements]
+
+
+def _exercise(**extra) -> Exercise:
+    return Exercise.model_validate({
+        "id": "demo", "version": "1", "week": 1, "title": "Demo", "pass_mark": 50,
+        "app": {"readiness": {"probe": "none"}},
+        "services": {"db": {"image": "postgres:15", "ready": ["true"],
+                            "exports": {"DATABASE_URL": "postgresql://{host}/x"}}},
+        "requirements": [
+            {"id": "boot", "title": "Boots", "points": 10, "grader": "boot"},
+            {"id": "a", "title": "A", "points": 50, "grader": "fake-pass"},
+            {"id": "b", "title": "B", "points": 40, "grader": "fake-fail", "hint": "do b",
+             "hidden": extra.pop("hidden", False)},
+        ],
+        **extra,
+    })
+
+
+@pytest.fixture
+def repo(tmp_path) -> Repo:
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    return Repo(path=tmp_path)
+
+
+def _grade(exercise, repo, sandbox, **opts):
+    events = []
+    report = grade(exercise, repo, Path("."), lambda e, rid: sandbox, GradeOptions(**opts),
+                   events.append)
+    return report, events
+
+
+def test_full_flow_scores_and_cleans_up(repo):
+    sandbox = FakeSandbox()
+    report, events = _grade(_exercise(), repo, sandbox)
+    assert sandbox.calls[:3] == ["build", "service:db", "app"]
+    assert sandbox.calls[-1] == "close" and sandbox.closed == 1
+    assert sandbox.env == {"PORT": "8000", "DATABASE_URL": "postgresql://db/x"}
+    assert report.score.earned == 60 and report.score.passed
+    assert [p.name for p in report.phases] == [
+        "build", "services", "boot", "boot check", "fake-pass", "fake-fail"]
+    phases = [e.phase for e in events if isinstance(e, PhaseFinished)]
+    assert phases == ["build", "services", "boot", "boot check", "fake-pass", "fake-fail"]
+    judged = [e.outcome.requirement for e in events if isinstance(e, RequirementJudged)]
+    assert judged == ["boot", "a", "b"]
+    b = next(r for r in report.requirements if r.id == "b")
+    assert b.hint == "do b" and b.evidence == {"request": "GET /"}
+
+
+def test_build_failure_is_a_problem_not_an_exception(repo):
+    sandbox = FakeSandbox(build_problem=BuildFailed("docker build failed: boom", "fix", "tail"))
+    report, _ = _grade(_exercise(), repo, sandbox)
+    assert report.problem.kind == "build-failed" and report.problem.log_tail == "tail"
+    assert report.score.earned == 0
+    statuses = {r.id: r.status for r in report.requirements}
+    assert statuses == {"boot": "fail", "a": "skipped", "b": "skipped"}
+    assert sandbox.closed == 1
+
+
+def test_app_exit_before_ready_is_reported(repo):
+    ex = _exercise(app={"readiness": {"probe": "http", "timeout_s": 5}})
+    report, _ = _grade(ex, repo, FakeSandbox(app_exit_code=3))
+    assert report.problem.kind == "app-exited" and "code 3" in report.problem.message
+
+
+def test_kata_errors_propagate_after_cleanup(repo):
+    sandbox = FakeSandbox()
+
+    def broken(ctx):
+        raise KataError("grader broke")
+
+    STAGES["fake-fail"], saved = broken, STAGES["fake-fail"]
+    try:
+        with pytest.raises(KataError):
+            _grade(_exercise(), repo, sandbox)
+    finally:
+        STAGES["fake-fail"] = saved
+    assert sandbox.closed == 1
+
+
+def test_only_selects_requirements(repo):
+    calls.clear()
+    report, _ = _grade(_exercise(), repo, FakeSandbox(), only={"a"})
+    assert calls == ["pass:a"]
+    statuses = {r.id: r.status for r in report.requirements}
+    assert statuses == {"boot": "skipped", "a": "pass", "b": "skipped"}
+
+
+def test_hidden_requirement_shows_no_details(repo):
+    report, _ = _grade(_exercise(hidden=True), repo, FakeSandbox())
+    b = next(r for r in report.requirements if r.id == "b")
+    assert b.evidence == {} and "hidden" in b.message
+
+
+def test_keep_leaves_sandbox_open(repo):
+    sandbox = FakeSandbox()
+    _grade(_exercise(), repo, sandbox, keep=True)
+    assert sandbox.closed == 0
