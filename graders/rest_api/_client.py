@@ -131,4 +131,3 @@ class Items:
 
 def ids_of(page: dict[str, Any]) -> list[Any]:
     return [i.get("id") if isinstance(i, dict) else i for i in page["items"]]
-

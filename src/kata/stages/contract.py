@@ -28,6 +28,8 @@ class TestResult:
     message: str = ""
     evidence: dict[str, str] = field(default_factory=dict)
     duration_s: float = 0.0
+    measurements: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
 
 class TestTimeout(Exception):
@@ -58,6 +60,8 @@ class KataPlugin:
     @pytest.fixture
     def app(self) -> GradedApp:
         self.graded.exchanges.clear()
+        self.graded.measurements = {}
+        self.graded.notes = []
         return self.graded
 
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -102,7 +106,10 @@ class KataPlugin:
         report = yield
         rid = item.get_closest_marker("requirement").args[0]
         if report.when == "call" or (report.when == "setup" and not report.passed):
-            self.results[rid].append(self._judge(item, call, report))
+            result = self._judge(item, call, report)
+            result.measurements = dict(self.graded.measurements)
+            result.notes = list(self.graded.notes)
+            self.results[rid].append(result)
         return report
 
     def _judge(self, item: pytest.Item, call: pytest.CallInfo, report) -> TestResult:
@@ -131,14 +138,16 @@ def summarise(rid: str, results: list[TestResult]) -> Outcome:
     passed = sum(r.status is Status.PASS for r in judged)
     fraction = passed / len(judged)
     bad = [r for r in judged if r.status is not Status.PASS]
+    measured = {k: v for r in results for k, v in r.measurements.items()}
+    notes = " · ".join(n for r in results for n in r.notes)
     if not bad:
-        return Outcome(rid, Status.PASS, f"{passed}/{len(judged)} checks passed",
-                       fraction=1.0, duration_s=duration)
+        return Outcome(rid, Status.PASS, notes or f"{passed}/{len(judged)} checks passed",
+                       fraction=1.0, duration_s=duration, measurements=measured)
     first = next((r for r in bad if r.status is Status.FAIL), bad[0])
     status = Status.FAIL if any(r.status is Status.FAIL for r in bad) else Status.ERROR
     more = f" (+{len(bad) - 1} more)" if len(bad) > 1 else ""
     return Outcome(rid, status, first.message + more, fraction=fraction,
-                   evidence=first.evidence, duration_s=duration)
+                   evidence=first.evidence, duration_s=duration, measurements=measured)
 
 
 @stage("contract")

@@ -1,0 +1,46 @@
+# Sourced by setup and test: makes this machine able to run kata. Idempotent and quick
+# when everything is already there.
+#   - a Docker engine (installs docker.io and starts dockerd when `docker info` fails),
+#   - the Python package in .venv,
+#   - the local images (no registry here: python:3.X-slim, postgres, redis stand-ins).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+ensure_docker() {
+  if docker info >/dev/null 2>&1; then return; fi
+  if ! command -v dockerd >/dev/null 2>&1 || ! command -v debootstrap >/dev/null 2>&1 \
+      || ! command -v iptables >/dev/null 2>&1; then
+    say "installing docker.io, iptables, debootstrap (Debian packages)"
+    apt-get update -q >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io iptables debootstrap >/dev/null
+  fi
+  say "starting dockerd"
+  setsid dockerd >/tmp/kata-dockerd.log 2>&1 < /dev/null &
+  for _ in $(seq 1 60); do
+    if docker info >/dev/null 2>&1; then return; fi
+    sleep 1
+  done
+  echo "dockerd did not start; see /tmp/kata-dockerd.log" >&2
+  exit 4
+}
+
+ensure_venv() {
+  if [ ! -x .venv/bin/kata ] || [ pyproject.toml -nt .venv/.installed ]; then
+    say "installing kata into .venv"
+    python3 -m venv .venv
+    .venv/bin/pip install -q --disable-pip-version-check -e '.[dev]' 2>&1 | grep -v '^WARNING' || true
+    .venv/bin/kata version >/dev/null
+    touch .venv/.installed
+  fi
+}
+
+ensure_images() {
+  say "local images (built once, then skipped)"
+  .venv/bin/kata images "$@"
+}
+
+ensure_docker
+ensure_venv

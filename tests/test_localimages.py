@@ -1,0 +1,90 @@
+"""Tests for kata.localimages: pure name/dependency logic, plus real-Docker checks."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from kata import localimages
+
+TEST_LABELS = {"kata.test": "1"}
+
+
+def test_unknown_names_raise_value_error():
+    with pytest.raises(ValueError):
+        localimages.ensure_images(["python:2.7-slim"])  # raised before Docker is touched
+    with pytest.raises(ValueError):
+        localimages.resolve_order(["nginx:latest"])
+
+
+def test_dependencies_are_ordered_base_slim_full():
+    order = localimages.resolve_order(["python:3.12", "redis:7"])
+    assert order == ["kata-base:bookworm", "python:3.12-slim", "python:3.12", "redis:7"]
+    # aliases resolve to their image, and nothing is listed twice
+    assert localimages.resolve_order(["debian:12", "python:3.12-slim-bookworm"]) == [
+        "kata-base:bookworm", "python:3.12-slim"]
+
+
+def test_default_images_are_known():
+    known = localimages.known_images()
+    assert set(localimages.DEFAULT_IMAGES) <= set(known)
+    assert "python:3.12" in known and "python:3.12" not in localimages.DEFAULT_IMAGES
+
+
+@pytest.fixture(scope="module")
+def client():
+    docker = pytest.importorskip("docker")
+    try:
+        client = docker.from_env()
+        client.ping()
+    except Exception as exc:  # noqa: BLE001 - any failure means "no Docker here"
+        pytest.skip(f"Docker is not available: {exc}")
+    localimages.ensure_images(["python:3.12-slim", "postgres:15", "redis:7"], log=lambda _: None)
+    return client
+
+
+def _exec_until(container, command: list[str], ok, *, attempts: int = 60, seconds: float = 30.0):
+    """Run *command* in *container* until ok(exit_code, output); bounded in count and time."""
+    deadline = time.monotonic() + seconds
+    result = None
+    for _ in range(attempts):
+        result = container.exec_run(command)
+        if ok(result.exit_code, result.output):
+            return result
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    pytest.fail(f"{command} never succeeded; last result: {result}")
+
+
+@pytest.mark.docker
+def test_python_slim_runs_as_non_root(client):
+    output = client.containers.run(
+        "python:3.12-slim", ["python3", "-c", "import ssl, sqlite3; print('ok')"],
+        user="1000", labels=TEST_LABELS, remove=True)
+    assert output.strip() == b"ok"
+
+
+@pytest.mark.docker
+def test_postgres_accepts_queries(client):
+    container = client.containers.run(
+        "postgres:15", detach=True, labels=TEST_LABELS,
+        environment={"POSTGRES_PASSWORD": "kata", "POSTGRES_USER": "kata", "POSTGRES_DB": "kata"})
+    try:
+        result = _exec_until(container, ["psql", "-U", "kata", "-d", "kata", "-tAc", "select 1"],
+                             lambda code, out: code == 0 and out.strip() == b"1")
+        assert result.exit_code == 0
+    finally:
+        container.remove(force=True, v=True)
+
+
+@pytest.mark.docker
+def test_redis_answers_ping(client):
+    container = client.containers.run("redis:7", detach=True, labels=TEST_LABELS)
+    try:
+        result = _exec_until(container, ["redis-cli", "ping"],
+                             lambda code, out: code == 0 and out.strip() == b"PONG")
+        assert result.output.strip() == b"PONG"
+    finally:
+        container.remove(force=True, v=True)
