@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from kata import __version__
-from kata.catalog.models import Exercise
 from kata._poll import wait_until
+from kata.catalog.models import Exercise
 from kata.errors import KataError, RepoProblem
 from kata.events import Handler, LogLine, PhaseFinished, PhaseStarted, RequirementJudged, ignore
 from kata.outcomes import Outcome, Status

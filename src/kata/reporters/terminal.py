@@ -17,22 +17,20 @@ STYLE = {"pass": ("✔", "green"), "fail": ("✘", "red"), "error": ("!", "yello
 def render_scorecard(report: Report) -> Group:
     table = Table(show_header=True, header_style="bold", expand=True, box=None, pad_edge=False)
     table.add_column("", width=1)
-    table.add_column("requirement", ratio=2)
-    table.add_column("points", justify="right", width=7)
-    table.add_column("details", ratio=5)
+    table.add_column("requirement", no_wrap=True)
+    table.add_column("points", justify="right", no_wrap=True)
+    table.add_column("details", ratio=1)
     for r in report.requirements:
         mark, colour = STYLE[r.status]
-        detail = Text(r.message)
+        detail = Text(r.title)
+        if r.message:
+            detail.append(f"\n{r.message}", style=colour if r.status != "pass" else "dim")
         if r.status != "pass" and r.hint:
             detail.append(f"\nhint: {r.hint}", style="cyan")
         if r.status != "pass" and "replay" in r.evidence:
             detail.append(f"\nreplay: {r.evidence['replay']}", style="dim")
-        table.add_row(
-            Text(mark, style=colour),
-            Text.assemble((r.id, "bold"), "\n", (r.title, "dim")),
-            f"{r.points_earned:g}/{r.points_max}",
-            detail,
-        )
+        table.add_row(Text(mark, style=colour), Text(r.id, style="bold"),
+                      f"{r.points_earned:g}/{r.points_max}", detail)
     s = report.score
     verdict = Text(
         f"{s.earned:g} / {s.max} points · {s.percent:g}% · pass mark {s.pass_mark}% · "

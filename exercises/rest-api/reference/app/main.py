@@ -8,7 +8,9 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any, AsyncIterator
 
 import asyncpg
-from fastapi import FastAPI, HTTPException, Query, Response
+from fastapi import FastAPI, HTTPException, Query, Request, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from app import db
@@ -47,6 +49,18 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
 
 
 app = FastAPI(title="Items", version="1.0.0", lifespan=lifespan)
+
+
+@app.exception_handler(RequestValidationError)
+async def validation_failed(_: Request, exc: RequestValidationError) -> JSONResponse:
+    """FastAPI's default 422, except that an echoed input which cannot be written as JSON
+    (NaN, 1e400, a lone surrogate) is left out instead of failing with a 500."""
+    errors = jsonable_encoder(exc.errors())
+    try:
+        return JSONResponse({"detail": errors}, status_code=422)
+    except ValueError:
+        bare = [{k: v for k, v in e.items() if k not in ("input", "ctx")} for e in errors]
+        return JSONResponse({"detail": bare}, status_code=422)
 
 
 def not_found(item_id: int) -> HTTPException:

@@ -26,8 +26,12 @@ class ItemIn(BaseModel):
     quantity: Quantity = 0
 
 
-class Item(ItemIn):
+class Item(BaseModel):
     id: int
+    name: Name
+    description: Description
+    price: Price
+    quantity: Quantity
 
 
 class ItemPage(BaseModel):
