@@ -77,7 +77,9 @@ def test_full_flow_scores_and_cleans_up(repo):
 def test_build_failure_is_a_problem_not_an_exception(repo):
     sandbox = FakeSandbox(build_problem=BuildFailed("docker build failed: boom", "fix", "tail"))
     report, _ = _grade(_exercise(), repo, sandbox)
-    assert report.problem.kind == "build-failed" and report.problem.log_tail == "tail"
+    # no specific cause in the log: the generic named diagnosis, with what kata saw
+    assert report.problem.kind == "build-step-failed" and report.problem.log_tail == "tail"
+    assert report.problem.detail == "docker build failed: boom"
     assert report.score.earned == 0
     statuses = {r.id: r.status for r in report.requirements}
     assert statuses == {"boot": "fail", "a": "skipped", "b": "skipped"}
@@ -88,6 +90,12 @@ def test_app_exit_before_ready_is_reported(repo):
     ex = _exercise(app={"readiness": {"probe": "http", "timeout_s": 5}})
     report, _ = _grade(ex, repo, FakeSandbox(app_exit_code=3))
     assert report.problem.kind == "app-exited" and "code 3" in report.problem.message
+
+
+def test_graded_app_log_diagnoses_are_reported(repo):
+    log = 'psycopg.errors.UndefinedTable: relation "items" does not exist'
+    report, _ = _grade(_exercise(), repo, FakeSandbox(app_log=log))
+    assert [d.id for d in report.diagnoses] == ["missing-tables"]
 
 
 def test_kata_errors_propagate_after_cleanup(repo):

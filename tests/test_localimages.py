@@ -23,7 +23,9 @@ def test_dependencies_are_ordered_base_slim_full():
     assert order == ["kata-base:bookworm", "python:3.12-slim", "python:3.12", "redis:7"]
     # aliases resolve to their image, and nothing is listed twice
     assert localimages.resolve_order(["debian:12", "python:3.12-slim-bookworm"]) == [
-        "kata-base:bookworm", "python:3.12-slim"]
+        "kata-base:bookworm",
+        "python:3.12-slim",
+    ]
 
 
 def test_default_images_are_known():
@@ -61,19 +63,29 @@ def _exec_until(container, command: list[str], ok, *, attempts: int = 60, second
 @pytest.mark.docker
 def test_python_slim_runs_as_non_root(client):
     output = client.containers.run(
-        "python:3.12-slim", ["python3", "-c", "import ssl, sqlite3; print('ok')"],
-        user="1000", labels=TEST_LABELS, remove=True)
+        "python:3.12-slim",
+        ["python3", "-c", "import ssl, sqlite3; print('ok')"],
+        user="1000",
+        labels=TEST_LABELS,
+        remove=True,
+    )
     assert output.strip() == b"ok"
 
 
 @pytest.mark.docker
 def test_postgres_accepts_queries(client):
     container = client.containers.run(
-        "postgres:15", detach=True, labels=TEST_LABELS,
-        environment={"POSTGRES_PASSWORD": "kata", "POSTGRES_USER": "kata", "POSTGRES_DB": "kata"})
+        "postgres:15",
+        detach=True,
+        labels=TEST_LABELS,
+        environment={"POSTGRES_PASSWORD": "kata", "POSTGRES_USER": "kata", "POSTGRES_DB": "kata"},
+    )
     try:
-        result = _exec_until(container, ["psql", "-U", "kata", "-d", "kata", "-tAc", "select 1"],
-                             lambda code, out: code == 0 and out.strip() == b"1")
+        result = _exec_until(
+            container,
+            ["psql", "-U", "kata", "-d", "kata", "-tAc", "select 1"],
+            lambda code, out: code == 0 and out.strip() == b"1",
+        )
         assert result.exit_code == 0
     finally:
         container.remove(force=True, v=True)
@@ -83,8 +95,9 @@ def test_postgres_accepts_queries(client):
 def test_redis_answers_ping(client):
     container = client.containers.run("redis:7", detach=True, labels=TEST_LABELS)
     try:
-        result = _exec_until(container, ["redis-cli", "ping"],
-                             lambda code, out: code == 0 and out.strip() == b"PONG")
+        result = _exec_until(
+            container, ["redis-cli", "ping"], lambda code, out: code == 0 and out.strip() == b"PONG"
+        )
         assert result.output.strip() == b"PONG"
     finally:
         container.remove(force=True, v=True)

@@ -15,7 +15,8 @@ def check_window(items: Items, limit: int, offset: int, want_ids: list[int], tot
     got = ids_of(page)
     if got != want_ids:
         raise AssertionError(
-            f"{said(r)} → expected the items with ids {want_ids} (of {total}), got ids {got[:30]}"
+            f"{said(r)} → expected the items with ids {want_ids} ({total} items in all), "
+            f"got ids {got[:30]}"
         )
     for key, want in (("total", total), ("limit", limit), ("offset", offset)):
         if page.get(key) != want:

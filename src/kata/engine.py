@@ -20,6 +20,7 @@ from typing import Callable, Iterator
 from kata import __version__
 from kata._poll import wait_until
 from kata.catalog.models import Exercise
+from kata.diagnoses import Clues, diagnose, diagnose_graded
 from kata.errors import KataError, RepoProblem
 from kata.events import Handler, LogLine, PhaseFinished, PhaseStarted, RequirementJudged, ignore
 from kata.outcomes import Outcome, Status
@@ -135,19 +136,47 @@ def grade(
                     for outcome in stage(ctx):
                         run.judge(outcome)
         except RepoProblem as p:
-            problem = Problem(kind=p.kind, message=p.message, fix=p.fix, log_tail=p.log_tail)
+            problem = _explain(p, exercise, app)
             for r in wanted:
                 if r.id not in run.outcomes:
                     status = Status.FAIL if r.grader == "boot" else Status.SKIPPED
                     run.judge(Outcome(r.id, status, f"not graded: {p.message}"))
         log_tail = app.logs() if app is not None else ""
+        found = [] if problem else diagnose_graded(_clues(exercise, app, log_tail))
     finally:
         if not options.keep:
             sandbox.close()
     for r in wanted:  # a requirement no stage answered for is a grader gap, shown as such
         if r.id not in run.outcomes:
             run.judge(Outcome(r.id, Status.ERROR, "no grader result (kata bug)"))
-    return _report(exercise, repo, options, run, run_id, started, image, boot_s, problem, log_tail)
+    report = _report(exercise, repo, options, run, run_id, started, image, boot_s, problem,
+                     log_tail)
+    report.diagnoses = found
+    return report
+
+
+def _clues(exercise: Exercise, app: AppHandle | None, log: str, p: RepoProblem | None = None) -> Clues:
+    code, oom = app.exit_status() if app is not None else (None, False)
+    return Clues(
+        problem_kind=p.kind if p else "",
+        problem_message=p.message if p else "",
+        build_log=p.log_tail if p and p.kind.startswith("build") else "",
+        app_log=log,
+        port=exercise.app.port,
+        listening=app.listening() if app is not None and code is None else None,
+        exit_code=code,
+        oom_killed=oom,
+        service_hosts={k: n for n, s in exercise.services.items() for k in s.exports},
+    )
+
+
+def _explain(p: RepoProblem, exercise: Exercise, app: AppHandle | None) -> Problem:
+    """Turn a failure into the named diagnosis a learner can act on, where one matches."""
+    log = app.logs() if app is not None else ""
+    d = diagnose(_clues(exercise, app, log, p))
+    if d is None:
+        return Problem(kind=p.kind, message=p.message, fix=p.fix, log_tail=p.log_tail)
+    return Problem(kind=d.id, message=d.message, fix=d.fix, log_tail=p.log_tail, detail=p.message)
 
 
 def _cache_tag(exercise: Exercise, repo: Repo) -> str:

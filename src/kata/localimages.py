@@ -28,9 +28,10 @@ import sys
 import tarfile
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import IO, Callable
+from typing import IO
 
 import docker
 import docker.errors
@@ -45,11 +46,26 @@ DATA = Path(__file__).with_suffix("")  # src/kata/localimages/: Dockerfiles and 
 HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 DEBIAN_MIRROR = "http://deb.debian.org/debian"  # what the host's apt uses
 BASE_PACKAGES = [
-    "python3", "python3-venv", "ca-certificates", "netbase", "tzdata",
+    "python3",
+    "python3-venv",
+    "ca-certificates",
+    "netbase",
+    "tzdata",
     # shared libraries the pyenv interpreters' extension modules link against
-    "libssl3", "libsqlite3-0", "libffi8", "zlib1g", "libbz2-1.0", "liblzma5",
-    "libreadline8", "libncursesw6", "libuuid1", "libgdbm6", "libgdbm-compat4",
-    "libexpat1", "libnsl2", "libtirpc3",
+    "libssl3",
+    "libsqlite3-0",
+    "libffi8",
+    "zlib1g",
+    "libbz2-1.0",
+    "liblzma5",
+    "libreadline8",
+    "libncursesw6",
+    "libuuid1",
+    "libgdbm6",
+    "libgdbm-compat4",
+    "libexpat1",
+    "libnsl2",
+    "libtirpc3",
 ]
 
 
@@ -67,30 +83,56 @@ def _build_base(client: docker.DockerClient, name: str, log: Log) -> None:
     root = Path(tempfile.mkdtemp(prefix="kata-rootfs-"))
     try:
         log(f"  debootstrap bookworm into {root}")
-        _run(["debootstrap", "--variant=minbase", "--include=" + ",".join(BASE_PACKAGES),
-              "bookworm", str(root), DEBIAN_MIRROR])
+        _run(
+            [
+                "debootstrap",
+                "--variant=minbase",
+                "--include=" + ",".join(BASE_PACKAGES),
+                "bookworm",
+                str(root),
+                DEBIAN_MIRROR,
+            ]
+        )
         shutil.copytree(DATA / "base" / "rootfs", root, dirs_exist_ok=True, symlinks=True)
         (root / "usr/sbin/policy-rc.d").chmod(0o755)  # package data may lose the x bit
         (root / "etc/apt/sources.list").unlink(missing_ok=True)
         # debootstrap only reads the release suite; take bookworm-updates and
         # bookworm-security too, as the official image has them applied.
         log("  apt-get upgrade (bookworm-updates, bookworm-security)")
-        _run(["chroot", str(root), "sh", "-c", "apt-get update && apt-get -y upgrade"],
-             env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        _run(
+            ["chroot", str(root), "sh", "-c", "apt-get update && apt-get -y upgrade"],
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
         _customize_rootfs(root)
         log("  docker import")
         # /dev, /proc and /sys are provided by the container runtime.
         tar = subprocess.Popen(
-            ["tar", "-C", str(root), "--numeric-owner", "--exclude=./dev/*",
-             "--exclude=./proc/*", "--exclude=./sys/*", "-c", "."],
-            stdout=subprocess.PIPE)
-        changes = ['CMD ["bash"]',
-                   "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                   *(f"LABEL {k}={v}" for k, v in LABELS.items())]
+            [
+                "tar",
+                "-C",
+                str(root),
+                "--numeric-owner",
+                "--exclude=./dev/*",
+                "--exclude=./proc/*",
+                "--exclude=./sys/*",
+                "-c",
+                ".",
+            ],
+            stdout=subprocess.PIPE,
+        )
+        changes = [
+            'CMD ["bash"]',
+            "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            *(f"LABEL {k}={v}" for k, v in LABELS.items()),
+        ]
         try:
             imported = subprocess.run(
                 ["docker", "import", *(a for c in changes for a in ("--change", c)), "-", name],
-                stdin=tar.stdout, capture_output=True, text=True)
+                stdin=tar.stdout,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
         finally:
             tar.stdout.close()
             tar_rc = tar.wait()
@@ -127,8 +169,14 @@ def _customize_rootfs(root: Path) -> None:
 
     # No package lists, caches or logs in the image; host identity files are
     # bind-mounted by Docker at run time anyway.
-    for pattern in ("var/lib/apt/lists/*", "var/cache/apt/*.bin", "var/cache/apt/archives/*.deb",
-                    "var/log/*.log", "var/log/apt/*", "var/cache/debconf/*-old"):
+    for pattern in (
+        "var/lib/apt/lists/*",
+        "var/cache/apt/*.bin",
+        "var/cache/apt/archives/*.deb",
+        "var/log/*.log",
+        "var/log/apt/*",
+        "var/cache/debconf/*-old",
+    ):
         for path in root.glob(pattern):
             if path.name != "lock" and not path.is_dir():
                 path.unlink()
@@ -137,7 +185,7 @@ def _customize_rootfs(root: Path) -> None:
 
 
 def _pem_blocks(text: str) -> list[str]:
-    return re.findall(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", text, re.S)
+    return re.findall(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", text, re.DOTALL)
 
 
 def _remove_rootfs(root: Path, log: Log) -> None:
@@ -162,7 +210,9 @@ def _remove_rootfs(root: Path, log: Log) -> None:
 def _pyenv_version(minor: str) -> Path:
     """The host's newest pyenv CPython 3.X.Y for a given 3.X."""
     versions = Path(os.environ.get("PYENV_ROOT", "~/.pyenv")).expanduser() / "versions"
-    found = [p for p in versions.glob(f"{minor}.*") if re.fullmatch(rf"{re.escape(minor)}\.\d+", p.name)]
+    found = [
+        p for p in versions.glob(f"{minor}.*") if re.fullmatch(rf"{re.escape(minor)}\.\d+", p.name)
+    ]
     if not found:
         raise RuntimeError(f"no pyenv CPython {minor}.* under {versions}")
     return max(found, key=lambda p: int(p.name.rsplit(".", 1)[1]))
@@ -173,7 +223,8 @@ def _keep_python_file(rel: PurePosixPath, minor: str) -> bool:
     parts = rel.parts
     if parts[0] not in ("bin", "include", "lib", "share"):
         return False
-    if parts[0] == "bin" and len(parts) > 1:  # not the console scripts of packages installed on the host
+    # bin: not the console scripts of the packages installed on the host
+    if parts[0] == "bin" and len(parts) > 1:
         return re.match(r"(python|pip|pydoc|idle|2to3)", parts[1]) is not None
     # The official image deletes test suites, bytecode and the static libpython.
     if set(parts) & {"test", "tests", "idle_test", "__pycache__"}:
@@ -183,8 +234,14 @@ def _keep_python_file(rel: PurePosixPath, minor: str) -> bool:
     # Only the bootstrap packages from site-packages: the host's 3.11 has 685 MB
     # of other packages, and the sandbox's .pth hook must not leak in.
     if parts[:3] == ("lib", f"python{minor}", "site-packages") and len(parts) > 3:
-        return re.match(r"(pip|setuptools|wheel|pkg_resources|_distutils_hack|"
-                        r"distutils-precedence\.pth$|README\.txt$)", parts[3]) is not None
+        return (
+            re.match(
+                r"(pip|setuptools|wheel|pkg_resources|_distutils_hack|"
+                r"distutils-precedence\.pth$|README\.txt$)",
+                parts[3],
+            )
+            is not None
+        )
     return True
 
 
@@ -196,7 +253,7 @@ def _python_context(src: Path, minor: str) -> IO[bytes]:
     C-extension builds use the image's paths.
     """
     old_prefix, new_prefix = str(src).encode(), b"/usr/local"
-    context = tempfile.TemporaryFile()
+    context = tempfile.TemporaryFile()  # noqa: SIM115 - returned; the caller closes it
     with tarfile.open(fileobj=context, mode="w") as tar:
         dockerfile = (DATA / "python-slim" / "Dockerfile").read_bytes()
         info = tarfile.TarInfo("Dockerfile")
@@ -233,20 +290,40 @@ def _build_python_slim(client: docker.DockerClient, name: str, log: Log) -> None
     src = _pyenv_version(minor)
     log(f"  packing {src}")
     with _python_context(src, minor) as context:
-        _docker_build(client, name, log, fileobj=context, custom_context=True,
-                      buildargs={"PYTHON_VERSION": src.name})
-    _verify(client, name, [
-        # as a non-root uid without a passwd entry, like `docker run --user 1000`
-        ["python3", "-c", "import ssl, sqlite3, ctypes, zlib, bz2, lzma, uuid, readline; print('ok')"],
-        ["pip", "--version"],
-    ], user="1000")
+        _docker_build(
+            client,
+            name,
+            log,
+            fileobj=context,
+            custom_context=True,
+            buildargs={"PYTHON_VERSION": src.name},
+        )
+    _verify(
+        client,
+        name,
+        [
+            # as a non-root uid without a passwd entry, like `docker run --user 1000`
+            [
+                "python3",
+                "-c",
+                "import ssl, sqlite3, ctypes, zlib, bz2, lzma, uuid, readline; print('ok')",
+            ],
+            ["pip", "--version"],
+        ],
+        user="1000",
+    )
     client.images.get(name).tag("python", f"{src.name}-slim")
 
 
 def _build_python_full(client: docker.DockerClient, name: str, log: Log) -> None:
     minor = name.split(":")[1]
-    _docker_build(client, name, log, path=str(DATA / "python"),
-                  buildargs={"SLIM_IMAGE": f"python:{minor}-slim"})
+    _docker_build(
+        client,
+        name,
+        log,
+        path=str(DATA / "python"),
+        buildargs={"SLIM_IMAGE": f"python:{minor}-slim"},
+    )
     _verify(client, name, [["gcc", "--version"], ["python3", "-c", "import ssl"]], user="1000")
     version = _pyenv_version(minor).name
     for tag in (version, f"{version}-bookworm"):
@@ -259,22 +336,23 @@ def _build_python_full(client: docker.DockerClient, name: str, log: Log) -> None
 def _build_dir(subdir: str) -> Callable[[docker.DockerClient, str, Log], None]:
     def build(client: docker.DockerClient, name: str, log: Log) -> None:
         _docker_build(client, name, log, path=str(DATA / subdir))
+
     return build
 
 
 def _docker_build(client: docker.DockerClient, tag: str, log: Log, **kwargs) -> None:
     """Run a (legacy builder) build, logging steps; raise with the output tail on error."""
     tail: collections.deque[str] = collections.deque(maxlen=40)
-    for chunk in client.api.build(tag=tag, labels=LABELS, decode=True, rm=True, forcerm=True,
-                                  **kwargs):
+    for chunk in client.api.build(
+        tag=tag, labels=LABELS, decode=True, rm=True, forcerm=True, **kwargs
+    ):
         text = chunk.get("stream", "")
         if text:
             tail.append(text)
             if text.startswith("Step "):
                 log("  " + text.strip())
         if "error" in chunk:
-            raise RuntimeError(f"building {tag} failed: {chunk['error'].strip()}\n"
-                               + "".join(tail))
+            raise RuntimeError(f"building {tag} failed: {chunk['error'].strip()}\n" + "".join(tail))
 
 
 def _verify(client: docker.DockerClient, image: str, commands: list[list[str]], **kwargs) -> None:
@@ -291,19 +369,27 @@ def _verify(client: docker.DockerClient, image: str, commands: list[list[str]], 
 
 
 SPECS: dict[str, _Spec] = {
-    BASE: _Spec(_build_base, aliases=("debian:bookworm", "debian:bookworm-slim",
-                                      "debian:12", "debian:12-slim")),
+    BASE: _Spec(
+        _build_base,
+        aliases=("debian:bookworm", "debian:bookworm-slim", "debian:12", "debian:12-slim"),
+    ),
     "postgres:15": _Spec(_build_dir("postgres"), deps=(BASE,), aliases=("postgres:15-bookworm",)),
     "redis:7": _Spec(_build_dir("redis"), deps=(BASE,), aliases=("redis:7-bookworm",)),
 }
 for _minor in PYTHON_MINORS:
-    SPECS[f"python:{_minor}-slim"] = _Spec(_build_python_slim, deps=(BASE,),
-                                           aliases=(f"python:{_minor}-slim-bookworm",))
-    SPECS[f"python:{_minor}"] = _Spec(_build_python_full, deps=(f"python:{_minor}-slim",),
-                                      aliases=(f"python:{_minor}-bookworm",))
+    SPECS[f"python:{_minor}-slim"] = _Spec(
+        _build_python_slim, deps=(BASE,), aliases=(f"python:{_minor}-slim-bookworm",)
+    )
+    SPECS[f"python:{_minor}"] = _Spec(
+        _build_python_full, deps=(f"python:{_minor}-slim",), aliases=(f"python:{_minor}-bookworm",)
+    )
 
-DEFAULT_IMAGES: list[str] = [BASE, *(f"python:{m}-slim" for m in PYTHON_MINORS),
-                             "postgres:15", "redis:7"]
+DEFAULT_IMAGES: list[str] = [
+    BASE,
+    *(f"python:{m}-slim" for m in PYTHON_MINORS),
+    "postgres:15",
+    "redis:7",
+]
 
 _ALIASES = {alias: name for name, spec in SPECS.items() for alias in spec.aliases}
 
@@ -338,8 +424,9 @@ def resolve_order(names: list[str]) -> list[str]:
     return order
 
 
-def ensure_images(names: list[str] | None = None, *, force: bool = False,
-                  log: Log = print) -> list[str]:
+def ensure_images(
+    names: list[str] | None = None, *, force: bool = False, log: Log = print
+) -> list[str]:
     """Build the named images (default: DEFAULT_IMAGES) and their missing dependencies.
 
     Existing images are kept unless *force*, which rebuilds the named images
@@ -385,8 +472,9 @@ def _tag_aliases(client: docker.DockerClient, name: str, aliases: tuple[str, ...
 
 
 def _run(argv: list[str], env: dict[str, str] | None = None) -> None:
-    proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          env=env)
+    proc = subprocess.run(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, check=False
+    )
     if proc.returncode:
         tail = "\n".join(proc.stdout.splitlines()[-30:])
         raise RuntimeError(f"{argv[0]} failed with exit code {proc.returncode}:\n{tail}")

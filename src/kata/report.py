@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from kata.diagnoses import Diagnosis
+
 SCHEMA_VERSION = "1.0"
 
 
@@ -35,12 +37,14 @@ class Score(BaseModel):
 
 
 class Problem(BaseModel):
-    """Why the repository could not be graded (the learner's side)."""
+    """Why the repository could not be graded (the learner's side). ``kind`` is the named
+    diagnosis when one matched (e.g. listens-on-localhost), else the raw failure kind."""
 
     kind: str
     message: str
     fix: str = ""
     log_tail: str = ""
+    detail: str = ""  # what kata observed, when a diagnosis rephrased it
 
 
 class Phase(BaseModel):
@@ -75,6 +79,7 @@ class Report(BaseModel):
     image_size_bytes: int | None = None
     boot_seconds: float | None = None
     problem: Problem | None = None
+    diagnoses: list[Diagnosis] = []  # seen in the app's log even though it was graded
     container_log_tail: str = ""
     notes: list[str] = Field(default_factory=list)
 

@@ -144,8 +144,19 @@ class GradedApp:
         if self._ready is not None:
             self._ready()
 
-    def run(self, *args: str, stdin: str | None = None, timeout_s: float = 30) -> Completed:
-        return self.handle.run(list(args), stdin=stdin, timeout_s=timeout_s)
+    def run(self, *args: str, stdin: str | None = None, timeout_s: float = 30,
+            env: dict[str, str] | None = None) -> Completed:
+        """Run the image once as a command; ``env`` adds to or overrides the app's env."""
+        return self.handle.run(list(args), stdin=stdin, timeout_s=timeout_s, env=env)
+
+    def revive(self) -> bool:
+        """Start the app again if an earlier test left it dead, so one crash costs the
+        requirement that caused it and not every one graded after it. True if it did."""
+        code, _ = self.handle.exit_status()
+        if code is None:
+            return False
+        self.restart()
+        return True
 
     def logs(self, tail_bytes: int = 4000) -> str:
         return self.handle.logs(tail_bytes)

@@ -49,12 +49,18 @@ class AppHandle(Protocol):
 
     def logs(self, tail_bytes: int = 4000) -> str: ...
 
+    def listening(self) -> list[tuple[str, int]] | None:
+        """(address, port) of the TCP sockets the app listens on; None if unknown."""
+        ...
+
     def restart(self) -> None:
         """Stop the app (SIGTERM, then kill) and start the same container again."""
         ...
 
-    def run(self, args: list[str], stdin: str | None = None, timeout_s: float = 30) -> Completed:
-        """Run the image once as a command (CLI exercises); runs share one data volume."""
+    def run(self, args: list[str], stdin: str | None = None, timeout_s: float = 30,
+            env: dict[str, str] | None = None) -> Completed:
+        """Run the image once as a command (CLI exercises); runs share one data volume.
+        ``env`` is laid over the app's environment for this run only."""
         ...
 
 

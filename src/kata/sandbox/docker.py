@@ -40,6 +40,7 @@ CACHE_LABEL = "kata.cache"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 LOG_TAIL_LINES = 60
 BUILD_MEMORY = 2 * 1024**3
+DOCKER_DNS = "127.0.0.11"
 
 
 def strip_ansi(text: str) -> str:
@@ -200,14 +201,39 @@ class DockerApp:
             return ""
         return strip_ansi(raw[-tail_bytes:].decode("utf-8", "replace"))
 
+    def listening(self) -> list[tuple[str, int]] | None:
+        """TCP sockets in LISTEN state inside the app's network namespace, read from the
+        host's view of the container's /proc (None when that cannot be read)."""
+        if self.container is None:
+            return None
+        self.container.reload()
+        pid = self.container.attrs["State"].get("Pid") or 0
+        if not pid:
+            return None
+        found: list[tuple[str, int]] = []
+        for name in ("tcp", "tcp6"):
+            try:
+                rows = Path(f"/proc/{pid}/net/{name}").read_text().splitlines()[1:]
+            except OSError:
+                return None
+            for row in rows:
+                cols = row.split()
+                if len(cols) > 3 and cols[3] == "0A":  # LISTEN
+                    addr = _decode_addr(cols[1])
+                    if addr[0] != DOCKER_DNS:  # Docker's embedded resolver, not the app
+                        found.append(addr)
+        return found
+
     def restart(self) -> None:
         assert self.container is not None
         self.container.stop(timeout=5)
         self.container.start()
         self._refresh_ip()
 
-    def run(self, args: list[str], stdin: str | None = None, timeout_s: float = 30) -> Completed:
-        return self.sandbox.run_once(self.image, args, stdin=stdin, timeout_s=timeout_s, env=self.env)
+    def run(self, args: list[str], stdin: str | None = None, timeout_s: float = 30,
+            env: dict[str, str] | None = None) -> Completed:
+        return self.sandbox.run_once(self.image, args, stdin=stdin, timeout_s=timeout_s,
+                                     env={**self.env, **(env or {})})
 
 
 @dataclass
@@ -446,6 +472,21 @@ class DockerSandbox:
             self.client.images.remove(f"kata-app:{self.run_id}", force=True)
         except docker.errors.APIError:
             pass
+
+
+def _decode_addr(field: str) -> tuple[str, int]:
+    """/proc/net/tcp{,6} 'hex_ip:hex_port' → ('127.0.0.1', 8000)."""
+    ip_hex, port_hex = field.split(":")
+    port = int(port_hex, 16)
+    raw = bytes.fromhex(ip_hex)
+    if len(raw) == 4:
+        return socket.inet_ntop(socket.AF_INET, raw[::-1]), port
+    # IPv6 is stored as four little-endian 32-bit words
+    words = b"".join(raw[i : i + 4][::-1] for i in range(0, 16, 4))
+    addr = socket.inet_ntop(socket.AF_INET6, words)
+    if addr.startswith("::ffff:"):
+        addr = addr[7:]
+    return addr, port
 
 
 def _dockerignore(context: Path) -> list[str] | None:

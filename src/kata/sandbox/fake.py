@@ -33,6 +33,7 @@ class FakeApp:
     exit_code: int | None = None
     restarts: int = 0
     log: str = "fake app log"
+    listen: list[tuple[str, int]] | None = None
 
     def running(self) -> bool:
         return self.exit_code is None
@@ -43,10 +44,14 @@ class FakeApp:
     def logs(self, tail_bytes: int = 4000) -> str:
         return self.log[-tail_bytes:]
 
+    def listening(self) -> list[tuple[str, int]] | None:
+        return self.listen
+
     def restart(self) -> None:
         self.restarts += 1
 
-    def run(self, args: list[str], stdin: str | None = None, timeout_s: float = 30) -> Completed:
+    def run(self, args: list[str], stdin: str | None = None, timeout_s: float = 30,
+            env: dict[str, str] | None = None) -> Completed:
         return Completed(args, 0, "", "")
 
 
@@ -55,6 +60,8 @@ class FakeSandbox:
     run_id: str = "fake"
     build_problem: RepoProblem | None = None
     app_exit_code: int | None = None
+    app_log: str = "fake app log"
+    listen: list[tuple[str, int]] | None = None
     calls: list[str] = field(default_factory=list)
     closed: int = 0
 
@@ -74,7 +81,8 @@ class FakeSandbox:
     def start_app(self, image: Image, env: dict[str, str], port: int, serve: bool = True) -> FakeApp:
         self.calls.append("app")
         self.env = env
-        return FakeApp(port=port, exit_code=self.app_exit_code)
+        return FakeApp(port=port, exit_code=self.app_exit_code, log=self.app_log,
+                       listen=self.listen)
 
     def close(self) -> None:
         self.closed += 1

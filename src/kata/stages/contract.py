@@ -62,6 +62,7 @@ class KataPlugin:
         self.graded.exchanges.clear()
         self.graded.measurements = {}
         self.graded.notes = []
+        self.graded.revive()
         return self.graded
 
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -120,12 +121,13 @@ class KataPlugin:
         evidence = self.graded.exchanges[-1].evidence() if self.graded.exchanges else {}
         message = _message(call.excinfo) if call.excinfo else "failed"
         status = Status.FAIL
-        if call.excinfo and call.excinfo.errisinstance(httpx.TransportError):
+        if call.excinfo:  # whatever the client saw, a dead app is the first thing to say
             code, oom = self.graded.handle.exit_status()
             if code is not None:
                 status = Status.ERROR
                 why = "was OOM-killed" if oom else f"exited with code {code}"
-                message = f"the app {why} during this test ({message})"
+                message = (f"the app {why} during this test ({message}); kata restarted it "
+                           "for the requirements graded after this one")
         return TestResult(item.nodeid, status, message, evidence, report.duration)
 
 

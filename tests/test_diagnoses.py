@@ -1,0 +1,51 @@
+"""Each named diagnosis recognises its cause from the clues (pure; the real-Docker fixture
+repos in test_diagnoses_docker.py prove the clues are gathered for real)."""
+
+import pytest
+
+from kata.diagnoses import Clues, diagnose, failing_step
+
+CASES = [
+    ("buildkit-syntax", Clues(problem_kind="build-failed",
+                              build_log="Step 3/5 : RUN --mount=type=cache,target=/root/.cache pip install x\n"
+                                        "the --mount option requires BuildKit")),
+    ("pin-not-found", Clues(problem_kind="build-failed",
+                            build_log="ERROR: Could not find a version that satisfies the requirement "
+                                      "fastapi==0.0.999 (from versions: 0.1.0)\n"
+                                      "ERROR: No matching distribution found for fastapi==0.0.999")),
+    ("needs-compiler", Clues(problem_kind="build-failed",
+                             build_log="Error: pg_config executable not found.\n")),
+    ("build-step-failed", Clues(problem_kind="build-failed",
+                                build_log="Step 2/3 : RUN false\n ---> Running in ab\n")),
+    ("oom-killed", Clues(problem_kind="app-exited", oom_killed=True, exit_code=137)),
+    ("hard-coded-host", Clues(problem_kind="app-exited", exit_code=1, app_log=(
+        'psycopg2.OperationalError: connection to server at "localhost" (127.0.0.1), '
+        "port 5432 failed: Connection refused"))),
+    ("missing-tables", Clues(problem_kind="", app_log='relation "items" does not exist')),
+    ("listens-on-localhost", Clues(problem_kind="never-ready", port=8000,
+                                   listening=[("127.0.0.1", 8000)])),
+    ("wrong-port", Clues(problem_kind="never-ready", port=8000, listening=[("0.0.0.0", 5000)])),
+    ("health-endpoint", Clues(problem_kind="never-ready", listening=[("0.0.0.0", 8000)],
+                              problem_message="did not answer (last: GET /health answered 404, "
+                                              "expected 200)")),
+    ("not-listening", Clues(problem_kind="never-ready", listening=[])),
+    ("app-exited", Clues(problem_kind="app-exited", exit_code=0)),
+]
+
+
+@pytest.mark.parametrize("expected,clues", CASES, ids=[c[0] for c in CASES])
+def test_diagnosis_names_the_cause(expected, clues):
+    d = diagnose(clues)
+    assert d is not None and d.id == expected
+    assert d.message and d.fix
+
+
+def test_no_diagnosis_for_a_healthy_app():
+    assert diagnose(Clues(problem_kind="", app_log="INFO started")) is None
+
+
+def test_failing_step_finds_step_and_first_error():
+    log = ("Step 1/3 : FROM python:3.12-slim\n ---> abc\nStep 2/3 : RUN pip install nope==9\n"
+           "Collecting nope==9\nERROR: No matching distribution found for nope==9\n")
+    assert failing_step(log) == ("RUN pip install nope==9",
+                                 "ERROR: No matching distribution found for nope==9")
