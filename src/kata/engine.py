@@ -32,6 +32,7 @@ from kata.scoring import points_for, score
 from kata.stages import StageContext, get_stage
 
 DEFAULT_SEED = 1
+_NOT_REACHED = "not reached: the overall deadline ({:.0f} s) passed before it started"
 
 
 @dataclass
@@ -41,6 +42,9 @@ class GradeOptions:
     keep: bool = False  # leave the app and services running afterwards
     learner: str | None = None
     ci: dict[str, str] = field(default_factory=dict)
+    # The overall deadline only stops work not yet started; what it stops is reported as
+    # not reached. Each requirement has its own timeout besides.
+    deadline_s: float | None = None
 
 
 SandboxFactory = Callable[[Exercise, str], Sandbox]
@@ -92,6 +96,9 @@ def grade(
     image: Image | None = None
     boot_s: float | None = None
     app: AppHandle | None = None
+    services: dict[str, ServiceHandle] = {}
+    notes: list[str] = []
+    deadline = time.monotonic() + options.deadline_s if options.deadline_s else None
     sandbox = sandbox_factory(exercise, run_id)
     try:
         try:
@@ -117,6 +124,11 @@ def grade(
 
             for grader in dict.fromkeys(r.grader for r in wanted):
                 reqs = [r for r in wanted if r.grader == grader]
+                if deadline is not None and time.monotonic() > deadline:
+                    for r in reqs:
+                        run.judge(Outcome(r.id, Status.SKIPPED, _NOT_REACHED.format(
+                            options.deadline_s)))
+                    continue
                 stage = get_stage(grader, exercise.id)
                 ctx = StageContext(
                     name=grader,
@@ -130,6 +142,7 @@ def grade(
                     boot_seconds=boot_s,
                     ready=ready,
                     emit=emit,
+                    deadline=deadline,
                 )
                 # "boot" is already a phase (starting the app); its check is reported apart.
                 with run.phase("boot check" if grader == "boot" else grader):
@@ -146,12 +159,17 @@ def grade(
     finally:
         if not options.keep:
             sandbox.close()
+        elif app is not None:
+            kept = f"kept running (run {run_id}): the app at {app.ip}:{app.port}"
+            kept += "".join(f", {n} at {h.ip}" for n, h in services.items())
+            notes.append(kept + " — remove it all with `kata clean`")
     for r in wanted:  # a requirement no stage answered for is a grader gap, shown as such
         if r.id not in run.outcomes:
             run.judge(Outcome(r.id, Status.ERROR, "no grader result (kata bug)"))
     report = _report(exercise, repo, options, run, run_id, started, image, boot_s, problem,
                      log_tail)
     report.diagnoses = found
+    report.notes = notes
     return report
 
 

@@ -59,6 +59,15 @@ class Requirement(_Strict):
     thresholds: dict[str, Any] = {}
 
 
+class Tiebreaker(_Strict):
+    """Orders learners with the same best score on the leaderboard, by a number a grader
+    measured (``app.measure(p95_ms=…)``); a learner without the number ranks after."""
+
+    measurement: str
+    order: Literal["asc", "desc"] = "asc"  # asc: smaller is better (latency), desc: larger
+    requirement: str | None = None  # whose measurement, when several requirements have it
+
+
 class Limits(_Strict):
     cpus: float = 1.0
     memory_mb: int = 512
@@ -79,6 +88,8 @@ class Exercise(_Strict):
     # Stage options keyed by grader name, e.g. [graders.schema] max_examples = 20.
     graders: dict[str, dict[str, Any]] = {}
     requirements: list[Requirement]
+    # Leaderboard order among equal best scores, e.g. [{ measurement = "p95_ms" }].
+    tiebreakers: list[Tiebreaker] = []
     # Filled in by the loader, not by the file.
     root: Path = Path(".")
 
@@ -99,6 +110,15 @@ class Exercise(_Strict):
         for name in self.services:
             if not name.replace("-", "").isalnum():
                 raise ValueError(f"service name {name!r} must be alphanumeric (it is a hostname)")
+        return self
+
+    @model_validator(mode="after")
+    def _tiebreakers_name_requirements(self) -> Exercise:
+        ids = {r.id for r in self.requirements}
+        for t in self.tiebreakers:
+            if t.requirement is not None and t.requirement not in ids:
+                raise ValueError(f"tiebreaker names requirement {t.requirement!r}, which does "
+                                 "not exist")
         return self
 
     @property

@@ -154,6 +154,9 @@ def grade(
     keep: bool = typer.Option(False, "--keep", help="leave the app running afterwards"),
     learner: Optional[str] = typer.Option(None, help="the learner's name, for the report"),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="stream the build log"),
+    deadline: Optional[float] = typer.Option(
+        None, help="overall seconds; work not started by then is reported as not reached"),
+    history: bool = typer.Option(True, help="compare with this repo's previous grade"),
 ) -> None:
     """Build REPO, run it with its services, grade it, print the scorecard."""
     from kata.engine import GradeOptions
@@ -173,20 +176,22 @@ def grade(
                                  f"run `kata show {ex.id}` to list them")
         progress = Progress(err, verbose)
         options = GradeOptions(seed=seed, only=set(only) if only else None, keep=keep,
-                               learner=learner)
+                               learner=learner, deadline_s=deadline)
         try:
             report = run_grade(
                 ex,
                 open_repo(path),
                 catalog.grader_dir(ex),
                 lambda e, run_id: DockerSandbox(limits=e.limits, run_id=run_id, client=client,
-                                                data_dir=e.app.data_dir),
+                                                data_dir=e.app.data_dir, keep=keep),
                 options,
                 progress,
             )
         finally:
             progress.stop()
         out.print(render_scorecard(report))
+        if history and not only:
+            _show_progress(report)
         reports.append(report)
     if len(reports) > 1:
         earned = sum(r.score.earned for r in reports)
@@ -199,6 +204,16 @@ def grade(
         raise typer.Exit(int(ExitCode.REPO))
     passed = all(r.score.passed for r in reports)
     raise typer.Exit(int(ExitCode.PASSED if passed else ExitCode.BELOW_PASS_MARK))
+
+
+def _show_progress(report) -> None:
+    from kata import history
+
+    previous = history.load_previous(report)
+    if previous is not None:
+        change = history.delta(previous, history.summary(report))
+        out.print(f"[bold]{change.line(report.exercise_id)}[/]")
+    history.save(report)
 
 
 def _write(path: Optional[Path], reports: list, render: Callable) -> None:

@@ -26,6 +26,8 @@ def to_markdown(report: Report) -> str:
         if p.log_tail:
             lines += ["<details><summary>log tail</summary>", "", "```", p.log_tail[-3000:], "```",
                       "", "</details>", ""]
+    for d in report.diagnoses:
+        lines += [f"> ⚠️ **Noticed:** {d.message}  ", f"> Fix: {d.fix}", ""]
     lines += ["| | requirement | points | details |", "|---|---|---|---|"]
     for r in report.requirements:
         detail = r.message

@@ -38,10 +38,17 @@ def render_scorecard(report: Report) -> Group:
         style="bold green" if s.passed else "bold red",
     )
     parts: list = [table, Text(""), verdict]
+    for d in report.diagnoses:
+        parts.insert(1, Text.assemble(("noticed: ", "bold yellow"), d.message, "\n",
+                                      ("fix: ", "bold"), d.fix))
+    for note in report.notes:
+        parts.append(Text(note, style="cyan"))
     if report.problem:
         p = report.problem
         msg = Text.assemble(("Could not grade: ", "bold red"), p.message, "\n",
                             ("fix: ", "bold"), p.fix)
+        if p.detail:
+            msg.append(f"\n(kata saw: {p.detail})", style="dim")
         if p.log_tail:
             msg.append("\n\n" + "\n".join(p.log_tail.splitlines()[-20:]), style="dim")
         parts.insert(0, Panel(msg, border_style="red"))

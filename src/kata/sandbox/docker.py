@@ -243,6 +243,7 @@ class DockerSandbox:
     client: docker.DockerClient = field(default_factory=connect)
     data_dir: str | None = None  # where CLI runs keep their data (a shared volume)
     network_name: str = ""
+    keep: bool = False  # --keep: leave it running; orphan reaping must not touch it
     host_blocked: bool = False
     _closed: bool = False
 
@@ -250,7 +251,7 @@ class DockerSandbox:
         self.labels = {
             LABEL: "1",
             RUN_LABEL: self.run_id,
-            PID_LABEL: f"{socket.gethostname()}:{os.getpid()}",
+            PID_LABEL: "kept" if self.keep else f"{socket.gethostname()}:{os.getpid()}",
         }
         reap_orphans(self.client)
 

@@ -51,8 +51,10 @@ def _message(excinfo: pytest.ExceptionInfo) -> str:
 class KataPlugin:
     """Gives grader tests the ``app`` fixture and records their results by requirement."""
 
-    def __init__(self, app: GradedApp, timeouts: dict[str, float]) -> None:
+    def __init__(self, app: GradedApp, timeouts: dict[str, float],
+                 deadline: float | None = None) -> None:
         self.graded = app
+        self.deadline = deadline
         self.timeouts = timeouts  # requirement id -> seconds (also selects which run)
         self.results: dict[str, list[TestResult]] = defaultdict(list)
         self.unmarked: list[str] = []
@@ -82,6 +84,10 @@ class KataPlugin:
         if drop:
             config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            pytest.skip("not reached: the overall deadline passed before this check started")
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item):
@@ -117,7 +123,9 @@ class KataPlugin:
         if report.passed:
             return TestResult(item.nodeid, Status.PASS, duration_s=report.duration)
         if report.skipped:
-            return TestResult(item.nodeid, Status.SKIPPED, duration_s=report.duration)
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
+            return TestResult(item.nodeid, Status.SKIPPED, str(reason).removeprefix("Skipped: "),
+                              duration_s=report.duration)
         evidence = self.graded.exchanges[-1].evidence() if self.graded.exchanges else {}
         message = _message(call.excinfo) if call.excinfo else "failed"
         status = Status.FAIL
@@ -136,7 +144,8 @@ def summarise(rid: str, results: list[TestResult]) -> Outcome:
     judged = [r for r in results if r.status is not Status.SKIPPED]
     duration = sum(r.duration_s for r in results)
     if not judged:
-        return Outcome(rid, Status.SKIPPED, "no test ran", duration_s=duration)
+        why = results[0].message if results and results[0].message else "no test ran"
+        return Outcome(rid, Status.SKIPPED, why, duration_s=duration)
     passed = sum(r.status is Status.PASS for r in judged)
     fraction = passed / len(judged)
     bad = [r for r in judged if r.status is not Status.PASS]
@@ -161,7 +170,7 @@ def contract(ctx: StageContext) -> list[Outcome]:
         thresholds={r.id: r.thresholds for r in ctx.requirements},
         _ready=ctx.ready,
     )
-    plugin = KataPlugin(graded, {r.id: r.timeout_s for r in ctx.requirements})
+    plugin = KataPlugin(graded, {r.id: r.timeout_s for r in ctx.requirements}, ctx.deadline)
     args = [
         str(ctx.grader_dir),
         "-q",

@@ -27,6 +27,7 @@ class StageContext:
     ready: Callable[[], None] = lambda: None  # waits until the app answers again
     emit: Handler = ignore
     facts: dict[str, Any] = field(default_factory=dict)  # measurements shared across stages
+    deadline: float | None = None  # time.monotonic() after which no new work starts
 
     @property
     def options(self) -> dict[str, Any]:

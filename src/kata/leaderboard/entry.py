@@ -1,0 +1,88 @@
+"""One recorded grade: the few facts the leaderboard ranks on, plus the whole report.
+
+``run_key`` names the grading run a report came from. Recording or importing the same
+report twice gives the same key, and the store keeps the first, so a re-import changes
+nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import PurePath
+
+from kata.report import Report
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str
+    learner: str
+    exercise_id: str
+    exercise_title: str
+    exercise_version: str
+    week: int | None
+    earned: float
+    max_points: int
+    percent: float
+    pass_mark: int
+    passed: bool
+    graded_at: datetime  # when the grading started, UTC
+    kata_version: str
+    source: str = ""  # the repository: owner/name on GitHub, else the folder graded
+    commit: str = ""
+    run_url: str = ""
+    # requirement id -> measurement name -> value (what tiebreakers read)
+    measurements: dict[str, dict[str, float]] = field(default_factory=dict)
+    report: str = field(default="", repr=False, compare=False)  # the full JSON report
+
+    def measurement(self, name: str, requirement: str | None = None) -> float | None:
+        if requirement is not None:
+            return self.measurements.get(requirement, {}).get(name)
+        for values in self.measurements.values():
+            if name in values:
+                return values[name]
+        return None
+
+
+def run_key(report: Report) -> str:
+    """The grading run: a GitHub workflow run (and attempt and job), else kata's run id."""
+    ci = report.run.ci
+    if ci.get("repository") and ci.get("run_id"):
+        return "/".join(["github", ci["repository"], ci["run_id"], ci.get("run_attempt", "1"),
+                         ci.get("job", ""), report.exercise_id])
+    return f"kata/{report.run.id}/{report.exercise_id}"
+
+
+def learner_of(report: Report) -> str:
+    """The name given at grading time, else the GitHub repository's owner, else the folder."""
+    ci = report.run.ci
+    return (report.learner or ci.get("repository_owner") or ci.get("actor")
+            or PurePath(report.repo_path).name or "unknown")
+
+
+def entry_from_report(report: Report, week: int | None, learner: str | None = None) -> Entry:
+    started = report.run.started_at
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=timezone.utc)
+    ci = report.run.ci
+    return Entry(
+        key=run_key(report),
+        learner=learner or learner_of(report),
+        exercise_id=report.exercise_id,
+        exercise_title=report.exercise_title,
+        exercise_version=report.exercise_version,
+        week=week,
+        earned=report.score.earned,
+        max_points=report.score.max,
+        percent=report.score.percent,
+        pass_mark=report.score.pass_mark,
+        passed=report.score.passed and report.problem is None,
+        graded_at=started.astimezone(timezone.utc),
+        kata_version=report.kata_version,
+        source=ci.get("repository") or report.repo_path,
+        commit=ci.get("sha") or report.repo_commit or "",
+        run_url=ci.get("run_url", ""),
+        measurements={r.id: dict(r.measurements) for r in report.requirements if r.measurements},
+        report=report.model_dump_json(),
+    )
