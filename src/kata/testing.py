@@ -52,6 +52,8 @@ def expect_status(r: httpx.Response, *codes: int) -> None:
 
 
 def curl(request: httpx.Request) -> str:
+    """The request as a command a learner can paste while running their app locally
+    (`docker run -p PORT:PORT …`): the container address kata used is gone by then."""
     parts = ["curl", "-i", "-X", request.method]
     ctype = request.headers.get("content-type")
     if ctype:
@@ -61,7 +63,8 @@ def curl(request: httpx.Request) -> str:
     body = request.content.decode("utf-8", "replace")
     if body:
         parts += ["--data", body]
-    parts.append(str(request.url))
+    url = request.url
+    parts.append(f"http://localhost:{url.port or 80}{url.raw_path.decode()}")
     return " ".join(shlex.quote(p) for p in parts)
 
 

@@ -1,0 +1,28 @@
+"""The leaderboard as Markdown, for a README or a pull request: a section per board."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kata.leaderboard._table import cells, columns
+from kata.leaderboard.ranking import Board
+
+
+def _cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(boards: Sequence[Board]) -> str:
+    lines = ["# kata leaderboard", ""]
+    if not boards:
+        return "\n".join(lines + ["No results recorded yet.", ""])
+    for board in boards:
+        level = "##" if board.kind != "exercise" else "###"
+        lines += [f"{level} {_cell(board.title)}", ""]
+        head = columns(board)
+        lines += ["| " + " | ".join(_cell(c) for c in head) + " |",
+                  "|" + "|".join("---:" if c in ("#", "%") else "---" for c in head) + "|"]
+        for s in board.standings:
+            lines.append("| " + " | ".join(_cell(c) for c in cells(board, s)) + " |")
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,28 @@
+"""The leaderboard in a terminal: one rich table per board."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from kata.leaderboard._table import cells, columns
+from kata.leaderboard.ranking import Board
+
+MEDAL = {1: "bold yellow", 2: "bold white", 3: "bold dark_orange"}
+
+
+def render_terminal(boards: Sequence[Board]) -> Group:
+    if not boards:
+        return Group(Text("no results recorded yet", style="dim"))
+    parts = []
+    for board in boards:
+        table = Table(*columns(board), title=board.title, title_justify="left",
+                      title_style="bold", header_style="bold", expand=False)
+        for s in board.standings:
+            row = cells(board, s)
+            table.add_row(*row, style=MEDAL.get(s.rank, ""))
+        parts += [table, Text("")]
+    return Group(*parts)
