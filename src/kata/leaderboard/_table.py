@@ -5,6 +5,9 @@ from __future__ import annotations
 from kata.leaderboard.ranking import Board, Standing, tiebreaker_label
 
 
+FIRST_TIEBREAK = 5  # the tiebreakers' columns follow "#, learner, score, %, passed"
+
+
 def columns(board: Board) -> list[str]:
     score = "score" if board.kind == "exercise" else "points"
     return ["#", "learner", score, "%", "passed",

@@ -13,7 +13,6 @@ INT32_MAX = 2_147_483_647
 NO_NUL = r"^[^\x00]*$"
 
 
-
 def whole_number(value: Any) -> Any:
     """JSON Schema counts 7.0 as an integer, so accept it as 7 (but not 7.5 or "7")."""
     if isinstance(value, float) and value.is_integer():
@@ -23,7 +22,7 @@ def whole_number(value: Any) -> Any:
 
 Name = Annotated[str, Field(min_length=1, max_length=100, pattern=NO_NUL)]
 Description = Annotated[str, Field(max_length=1000, pattern=NO_NUL)] | None
-# strict: a JSON number only — "1.5" (a string) and true are refused, not coerced.
+# strict: JSON numbers only — "1.5" (a string) and true are refused, not coerced.
 Price = Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False)]
 Quantity = Annotated[int, BeforeValidator(whole_number), Field(strict=True, ge=0, le=INT32_MAX)]
 

@@ -1,0 +1,34 @@
+"""Fills the disk of its container: many files, so no per-file limit alone stops it."""
+import http.server
+import os
+import threading
+
+BLOCK = b"\0" * (4 * 2**20)
+
+
+def fill():
+    for i in range(100_000):
+        try:
+            with open(f"/var/tmp/fill-{i}", "wb") as f:
+                for _ in range(8):  # 32 MiB a file
+                    f.write(BLOCK)
+        except OSError as e:
+            print(f"diskfill: refused after {i} files: {e}", flush=True)
+            return
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path == "/ping":
+            threading.Thread(target=fill, daemon=True).start()
+            print("diskfill: filling the disk", flush=True)
+        self.send_response(200)
+        self.send_header("Content-Length", "4")
+        self.end_headers()
+        self.wfile.write(b"pong")
+
+    def log_message(self, *args):
+        pass
+
+
+http.server.ThreadingHTTPServer(("0.0.0.0", int(os.environ["PORT"])), Handler).serve_forever()

@@ -1,0 +1,1 @@
+print("a repo with an app but no Dockerfile")
