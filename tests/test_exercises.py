@@ -10,9 +10,10 @@ import pytest
 
 from kata.catalog import load_catalog
 from kata.engine import GradeOptions, grade
-from kata.mutants import load_mutants, materialize
+from kata.mutants import load_mutants
 from kata.repo import open_repo
 from kata.sandbox.docker import DockerSandbox, connect
+from kata.verify import verify_variant
 
 CATALOG = load_catalog()
 VARIANTS = [
@@ -24,40 +25,28 @@ VARIANTS = [
 ]
 
 
+def sandbox_factory(client=None):
+    client = client or connect()
+    return lambda e, run_id: DockerSandbox(limits=e.limits, run_id=run_id, client=client,
+                                           data_dir=e.app.data_dir)
+
+
 def grade_folder(exercise_id: str, folder: Path, **options):
+    """Grade a folder with the real engine (used by other real-Docker tests too)."""
     ex = CATALOG.get(exercise_id)
-    client = connect()
-    return grade(
-        ex,
-        open_repo(folder),
-        CATALOG.grader_dir(ex),
-        lambda e, run_id: DockerSandbox(limits=e.limits, run_id=run_id, client=client,
-                                        data_dir=e.app.data_dir),
-        GradeOptions(**options),
-    )
-
-
-def _explain(report) -> str:
-    return "\n".join(f"{r.id}: {r.status} {r.message}" for r in report.requirements) + (
-        f"\nproblem: {report.problem.message}\n{report.problem.log_tail}" if report.problem else ""
-    )
+    return grade(ex, open_repo(folder), CATALOG.grader_dir(ex), sandbox_factory(),
+                 GradeOptions(**options))
 
 
 @pytest.mark.docker
 @pytest.mark.slow
 @pytest.mark.parametrize("exercise_id,mutant", VARIANTS)
-def test_variant_scores_exactly(exercise_id, mutant, tmp_path):
+def test_variant_scores_exactly(exercise_id, mutant, tmp_path_factory):
     ex = CATALOG.get(exercise_id)
-    if mutant is None:
-        folder, breaks = ex.reference_path, set()
-    else:
-        m = next(m for m in load_mutants(ex) if m.name == mutant)
-        # one folder per mutant name so repeated runs reuse the cached image's layers
-        folder = materialize(ex, m, tmp_path / f"{exercise_id}-{mutant}")
-        breaks = set(m.breaks)
-    report = grade_folder(exercise_id, folder)
-    assert report.problem is None, _explain(report)
-    lost = {r.id for r in report.requirements if r.status != "pass"}
-    assert lost == breaks, _explain(report)
-    expected = ex.max_points - sum(ex.requirement(r).points for r in breaks)
-    assert report.score.earned == expected, _explain(report)
+    m = next((m for m in load_mutants(ex) if m.name == mutant), None)
+    workdir = tmp_path_factory.getbasetemp() / "variants"
+    workdir.mkdir(exist_ok=True)
+    verdict = verify_variant(CATALOG, ex, m, sandbox_factory(), workdir)
+    assert verdict.ok, verdict.explain()
+    expected = ex.max_points - sum(ex.requirement(r).points for r in verdict.expected_lost)
+    assert verdict.report.score.earned == expected, verdict.explain()

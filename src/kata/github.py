@@ -188,3 +188,23 @@ class Actions:
         if path := self.env.get("GITHUB_OUTPUT"):
             with open(path, "a", encoding="utf-8") as f:
                 f.write(format_outputs(outputs(reports, report_paths)))
+
+
+# -- the learner's workflow ---------------------------------------------------------------
+DEFAULT_ACTION = "OWNER/kata@v1"  # where the course publishes kata; `kata init --action`
+WORKFLOW_PATH = Path(".github/workflows/kata.yml")
+WORKFLOW_TEMPLATE = Path(__file__).with_name("github-workflow.yml")
+
+
+def workflow(exercise: str, action: str = DEFAULT_ACTION) -> str:
+    """The ready workflow a learner commits (what `kata init` writes)."""
+    text = WORKFLOW_TEMPLATE.read_text(encoding="utf-8")
+    return text.replace("__ACTION__", action).replace("__EXERCISE__", exercise)
+
+
+def service_images(name: str) -> list[str]:
+    """The service images grading ``name`` needs (the Action pulls the missing ones)."""
+    from kata.catalog import load_catalog
+
+    exercises = load_catalog().resolve(name)
+    return sorted({s.image for ex in exercises for s in ex.services.values()})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import signal
 import sys
 from pathlib import Path
@@ -13,8 +14,10 @@ from rich.console import Console
 from rich.markdown import Markdown
 from rich.table import Table
 
-from kata import __version__
+from kata import __version__, github
 from kata.catalog import Catalog, Exercise, load_catalog
+from kata.cli import init as init_cmd
+from kata.cli import leaderboard as leaderboard_cmd
 from kata.errors import ExitCode, KataError, UsageError
 from kata.reporters import render_scorecard, to_json, to_junit, to_markdown
 from kata.reporters.terminal import Progress
@@ -157,6 +160,10 @@ def grade(
     deadline: Optional[float] = typer.Option(
         None, help="overall seconds; work not started by then is reported as not reached"),
     history: bool = typer.Option(True, help="compare with this repo's previous grade"),
+    pass_mark: Optional[int] = typer.Option(None, "--pass-mark", min=0, max=100,
+                                            help="override the exercise's pass mark (percent)"),
+    record: Optional[str] = typer.Option(None, "--record", help="also record the grade in this "
+                                         "results file (SQLite) or postgresql:// URL"),
 ) -> None:
     """Build REPO, run it with its services, grade it, print the scorecard."""
     from kata.engine import GradeOptions
@@ -167,8 +174,14 @@ def grade(
     catalog = _catalog()
     pairs = _pick_exercises(catalog, exercise, repo)
     client = connect()
+    actions = github.Actions.from_env(os.environ)  # in a GitHub Actions workflow, or None
+    if actions:
+        actions.pause(sys.stdout)
+    learner = learner or github.default_learner(os.environ)
     reports = []
     for ex, path in pairs:
+        if pass_mark is not None:
+            ex = ex.model_copy(update={"pass_mark": pass_mark})
         if only:
             unknown = set(only) - {r.id for r in ex.requirements}
             if unknown:
@@ -176,7 +189,8 @@ def grade(
                                  f"run `kata show {ex.id}` to list them")
         progress = Progress(err, verbose)
         options = GradeOptions(seed=seed, only=set(only) if only else None, keep=keep,
-                               learner=learner, deadline_s=deadline)
+                               learner=learner, deadline_s=deadline,
+                               ci=github.ci_identity(os.environ))
         try:
             report = run_grade(
                 ex,
@@ -197,9 +211,13 @@ def grade(
         earned = sum(r.score.earned for r in reports)
         total = sum(r.score.max for r in reports)
         out.print(f"[bold]{exercise} total: {earned:g} / {total} points[/]")
-    _write(json_out, reports, to_json)
+    json_paths = _write(json_out, reports, to_json)
     _write(junit_out, reports, to_junit)
     _write(md_out, reports, to_markdown)
+    if actions:
+        actions.publish(reports, json_paths, sys.stdout)
+    if record:
+        leaderboard_cmd.record(record, reports, catalog)
     if any(r.problem for r in reports):
         raise typer.Exit(int(ExitCode.REPO))
     passed = all(r.score.passed for r in reports)
@@ -216,16 +234,50 @@ def _show_progress(report) -> None:
     history.save(report)
 
 
-def _write(path: Optional[Path], reports: list, render: Callable) -> None:
+def _write(path: Optional[Path], reports: list, render: Callable) -> list[Path]:
     if path is None:
-        return
+        return []
     if len(reports) == 1:
         path.write_text(render(reports[0]), encoding="utf-8")
-        return
+        return [path]
+    paths = []
     for r in reports:  # one file per exercise: name.ext → name.<id>.ext
-        path.with_name(f"{path.stem}.{r.exercise_id}{path.suffix}").write_text(
-            render(r), encoding="utf-8"
-        )
+        paths.append(path.with_name(f"{path.stem}.{r.exercise_id}{path.suffix}"))
+        paths[-1].write_text(render(r), encoding="utf-8")
+    return paths
+
+
+@app.command()
+@edge
+def verify(exercise: str = typer.Argument(..., help="exercise id")) -> None:
+    """For instructors: grade the reference and every mutant; each mutant must lose exactly
+    the requirements it declares."""
+    from kata.sandbox.docker import DockerSandbox, connect
+    from kata.verify import verify_exercise
+
+    catalog = _catalog()
+    ex = catalog.get(exercise)
+    client = connect()
+
+    def factory(e, run_id):
+        return DockerSandbox(limits=e.limits, run_id=run_id, client=client,
+                             data_dir=e.app.data_dir)
+
+    table = Table("variant", "expected to lose", "lost", "score", "", box=None,
+                  header_style="bold")
+    bad = 0
+    with err.status(f"verifying {ex.id}"):
+        for v in verify_exercise(catalog, ex, factory):
+            bad += not v.ok
+            mark = "[green]✔[/]" if v.ok else "[red]✘[/]"
+            lost = ", ".join(sorted(v.lost)) or "—"
+            if v.report.problem:
+                lost = f"[red]could not grade: {v.report.problem.message}[/]"
+            table.add_row(v.variant, ", ".join(sorted(v.expected_lost)) or "—", lost,
+                          f"{v.report.score.earned:g}/{v.report.score.max}", mark)
+            err.print(f"{mark} {v.variant}")
+    out.print(table)
+    raise typer.Exit(0 if bad == 0 else int(ExitCode.BELOW_PASS_MARK))
 
 
 @app.command()
@@ -275,6 +327,10 @@ def schema() -> None:
 def version() -> None:
     """Print kata's version."""
     out.print(__version__)
+
+
+app.add_typer(leaderboard_cmd.app, name="leaderboard")
+app.command("init")(init_cmd.init)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -1,7 +1,12 @@
-"""Serves the first request of the contract tests, then crashes on the second."""
+"""Serves the first request of the contract tests, crashes on the second, and from then on
+cannot start again (it left a mark in its own filesystem, which a restart keeps)."""
 import http.server
 import os
 
+MARK = "/tmp/crashed-once"
+if os.path.exists(MARK):
+    print("crash: found the mark of the last crash; refusing to start", flush=True)
+    raise SystemExit(3)
 seen = 0
 
 
@@ -11,7 +16,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.path.startswith("/work/"):
             seen += 1
             if seen == 2:
-                print("crash: segfault-like exit in the middle of the tests", flush=True)
+                print("crash: dying in the middle of the tests", flush=True)
+                open(MARK, "w").close()
                 os._exit(3)
         self.send_response(200)
         self.send_header("Content-Length", "2")

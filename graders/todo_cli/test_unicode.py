@@ -1,0 +1,40 @@
+"""Titles in any script come back byte for byte."""
+
+import unicodedata
+
+from kata.testing import requirement
+
+from ._cli import Todo, command
+
+TITLES = [
+    "café crème brûlée",
+    "🎉 party 🥳 with 👩‍👩‍👧 family",
+    "買い物リスト 牛乳",
+    "Ελληνικά και русский",
+    "שלום עולם",
+    "e\u0301 (e + combining acute) ≠ é",
+    "“quotes” — dashes … ✓ ☃",
+]
+
+
+@requirement("unicode")
+def test_titles_in_any_script_round_trip(todo: Todo):
+    suffix = todo.title("")
+    titles = [t + suffix for t in TITLES]
+    ids = todo.add(*titles)
+    listed = todo.by_id()
+    for id_, title in zip(ids, titles):
+        item = listed.get(id_)
+        if item is not None and item.title != title:
+            nfc = " (it was normalised)" if unicodedata.normalize("NFC", title) == item.title else ""
+            raise AssertionError(
+                f"`{command(['add', title])}` then `todo list` shows {item.title!r}; expected "
+                f"{title!r} byte for byte{nfc}")
+        todo.expect_listed(listed, id_, title, done=False, after=f"`{command(['add', title])}`")
+
+
+@requirement("unicode")
+def test_an_emoji_title_added_alone(todo: Todo):
+    title = f"🚀{todo.title('')}"
+    [id_] = todo.add(title)
+    todo.expect_listed(todo.by_id(), id_, title, done=False, after=f"`{command(['add', title])}`")
