@@ -96,6 +96,8 @@ class GradedApp:
     # What the current test measured and wants shown, even when it passes.
     measurements: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # Evidence a non-HTTP grader attaches for the report, e.g. {"replay": "printf … | nc"}.
+    evidence: dict[str, str] = field(default_factory=dict)
     _ready: Any = None  # callable that waits until the app answers again
     _http: httpx.Client | None = None
 

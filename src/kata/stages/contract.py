@@ -64,6 +64,7 @@ class KataPlugin:
         self.graded.exchanges.clear()
         self.graded.measurements = {}
         self.graded.notes = []
+        self.graded.evidence = {}
         self.graded.revive()
         return self.graded
 
@@ -127,6 +128,7 @@ class KataPlugin:
             return TestResult(item.nodeid, Status.SKIPPED, str(reason).removeprefix("Skipped: "),
                               duration_s=report.duration)
         evidence = self.graded.exchanges[-1].evidence() if self.graded.exchanges else {}
+        evidence.update(self.graded.evidence)
         message = _message(call.excinfo) if call.excinfo else "failed"
         status = Status.FAIL
         if call.excinfo:  # whatever the client saw, a dead app is the first thing to say
