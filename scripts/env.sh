@@ -2,6 +2,7 @@
 # when everything is already there.
 #   - a Docker engine (installs docker.io and starts dockerd when `docker info` fails),
 #   - the Python package in .venv,
+#   - chromium, for the headless check of the HTML leaderboard,
 #   - the local images (no registry here: python:3.X-slim, postgres, redis stand-ins).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -37,6 +38,14 @@ ensure_venv() {
   fi
 }
 
+ensure_chromium() {
+  # Headless Chromium checks the HTML leaderboard (tests/test_leaderboard_browser.py).
+  if [ -x /usr/bin/chromium ]; then return; fi
+  say "installing chromium (Debian package)"
+  apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
+}
+
 ensure_images() {
   say "local images (built once, then skipped)"
   .venv/bin/kata images "$@"
@@ -44,3 +53,4 @@ ensure_images() {
 
 ensure_docker
 ensure_venv
+ensure_chromium

@@ -31,5 +31,9 @@ def test_create_fills_in_defaults(items: Items) -> None:
     payload = {"name": items.payload()["name"], "price": 3.25}
     r = items.http.post("/items", json=payload)
     expect(r, 201)
-    check_item(r, json_of(r), {**payload, "description": None, "quantity": 0},
-               context="(the defaults: description null, quantity 0)")
+    check_item(
+        r,
+        json_of(r),
+        {**payload, "description": None, "quantity": 0},
+        context="(the defaults: description null, quantity 0)",
+    )

@@ -33,6 +33,16 @@ def command(args: tuple[str, ...] | list[str], env: dict[str, str] | None = None
     return prefix + " ".join(["todo", *words])
 
 
+def replay(args: list[str], env: dict[str, str] | None = None) -> str:
+    """The run as a `docker run` line, for the image and volume the spec's "Try it" makes."""
+    db = (env or {}).get("TODO_DB", "/data/todo.db")
+    words = [shlex.quote(a) for a in args]
+    if len(words) > 8:
+        words = words[:6] + ["…"]
+    return " ".join(["docker run --rm -v todo-data:/data -e", shlex.quote(f"TODO_DB={db}"),
+                     "todo", *words])
+
+
 @dataclass(frozen=True)
 class Item:
     id: int
@@ -51,7 +61,10 @@ class Todo:
 
     def run(self, *args: str | int, env: dict[str, str] | None = None,
             timeout_s: float = 30) -> Completed:
-        return self.app.run(*(str(a) for a in args), env=env, timeout_s=timeout_s)
+        c = self.app.run(*(str(a) for a in args), env=env, timeout_s=timeout_s)
+        self.app.evidence = {"request": command(c.args, env), "response": shown(c),
+                             "replay": replay(c.args, env)}
+        return c
 
     def ok(self, *args: str | int, env: dict[str, str] | None = None,
            timeout_s: float = 30) -> Completed:

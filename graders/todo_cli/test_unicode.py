@@ -32,9 +32,3 @@ def test_titles_in_any_script_round_trip(todo: Todo):
                 f"{title!r} byte for byte{nfc}")
         todo.expect_listed(listed, id_, title, done=False, after=f"`{command(['add', title])}`")
 
-
-@requirement("unicode")
-def test_an_emoji_title_added_alone(todo: Todo):
-    title = f"🚀{todo.title('')}"
-    [id_] = todo.add(title)
-    todo.expect_listed(todo.by_id(), id_, title, done=False, after=f"`{command(['add', title])}`")

@@ -21,7 +21,7 @@ from kata import __version__
 from kata._poll import wait_until
 from kata.catalog.models import Exercise
 from kata.diagnoses import Clues, diagnose, diagnose_graded
-from kata.errors import KataError, RepoProblem
+from kata.errors import KataError, RepoProblem, ServiceDied
 from kata.events import Handler, LogLine, PhaseFinished, PhaseStarted, RequirementJudged, ignore
 from kata.outcomes import Outcome, Status
 from kata.readiness import wait_ready
@@ -148,7 +148,9 @@ def grade(
                 with run.phase("boot check" if grader == "boot" else grader):
                     for outcome in stage(ctx):
                         run.judge(outcome)
+                _check_services(services)
         except RepoProblem as p:
+            _check_services(services)  # a dead database, not the learner, may explain it
             problem = _explain(p, exercise, app)
             for r in wanted:
                 if r.id not in run.outcomes:
@@ -156,6 +158,7 @@ def grade(
                     run.judge(Outcome(r.id, status, f"not graded: {p.message}"))
         log_tail = app.logs() if app is not None else ""
         found = [] if problem else diagnose_graded(_clues(exercise, app, log_tail))
+        notes += app.limits_hit() if app is not None else []
     finally:
         if not options.keep:
             sandbox.close()
@@ -201,6 +204,17 @@ def _cache_tag(exercise: Exercise, repo: Repo) -> str:
     """One cached image per (exercise, repository folder): a warm grade reuses its layers."""
     digest = hashlib.sha1(str(repo.path).encode()).hexdigest()[:12]
     return f"kata-cache/{exercise.id}:{digest}"
+
+
+def _check_services(services: dict[str, ServiceHandle]) -> None:
+    """Results graded while a service was down say nothing about the learner's code."""
+    for name, svc in services.items():
+        if not svc.running():
+            raise ServiceDied(
+                f"the service {name!r} stopped while kata was grading: this run's results "
+                "are not the learner's and were discarded",
+                "check the machine (memory, `docker ps -a`, the Docker daemon), then grade again",
+            )
 
 
 def _start_services(exercise: Exercise, sandbox: Sandbox, run: _Run) -> dict[str, ServiceHandle]:

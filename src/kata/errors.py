@@ -53,6 +53,11 @@ class Interrupted(KataError):
     exit_code = ExitCode.INTERRUPTED
 
 
+class ServiceDied(KataError):
+    """A service kata started (PostgreSQL…) stopped while grading: kata's side, not the
+    learner's, so no score is given for that run."""
+
+
 class RepoProblem(Exception):
     """The learner's repository could not be graded; carries what the learner needs."""
 
@@ -67,6 +72,12 @@ class RepoProblem(Exception):
 
 class NoDockerfile(RepoProblem):
     kind = "no-dockerfile"
+
+
+class OutsideRepo(RepoProblem):
+    """kata.toml (or a link) points the build at files outside the repository."""
+
+    kind = "outside-repo"
 
 
 class NotARepo(RepoProblem):

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from kata.errors import KataError
 from kata.report import Report
 from kata.reporters.markdown import to_markdown
 
@@ -182,12 +183,20 @@ class Actions:
                              + ("passed" if t.passed else "not passed"),
                              title=f"kata {names}") + "\n")
         stream.flush()
-        if path := self.env.get("GITHUB_STEP_SUMMARY"):
-            with open(path, "a", encoding="utf-8") as f:
-                f.write(summary(reports) + "\n")
-        if path := self.env.get("GITHUB_OUTPUT"):
-            with open(path, "a", encoding="utf-8") as f:
-                f.write(format_outputs(outputs(reports, report_paths)))
+        _append(self.env.get("GITHUB_STEP_SUMMARY"), summary(reports) + "\n")
+        _append(self.env.get("GITHUB_OUTPUT"), format_outputs(outputs(reports, report_paths)))
+
+
+def _append(path: str | None, text: str) -> None:
+    if not path:
+        return
+    try:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as e:
+        raise KataError(f"cannot write the runner's file {path}: {e.strerror}",
+                        "the runner sets GITHUB_STEP_SUMMARY and GITHUB_OUTPUT; unset "
+                        "GITHUB_ACTIONS when running kata outside a workflow") from None
 
 
 # -- the learner's workflow ---------------------------------------------------------------

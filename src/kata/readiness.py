@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from typing import Callable
 
@@ -13,6 +14,7 @@ from kata.errors import AppExited, NeverReady
 from kata.sandbox.base import AppHandle
 
 Probe = Callable[[AppHandle, Readiness], str | None]  # None = ready, else what it saw
+PROBE_LIMIT_S = 5.0  # one probe, the whole reply included
 PROBES: dict[str, Probe] = {}
 
 
@@ -53,6 +55,17 @@ def no_probe(app: AppHandle, r: Readiness) -> str | None:
     return None
 
 
+def _within(check: Probe, app: AppHandle, r: Readiness, limit_s: float) -> str | None:
+    """One probe with a deadline on all of it: a client's per-read timeouts never stop an
+    app that answers one byte a second. A probe left waiting ends with its read timeout
+    once the app's container is gone."""
+    seen: list[str | None] = []
+    worker = threading.Thread(target=lambda: seen.append(check(app, r)), daemon=True)
+    worker.start()
+    worker.join(limit_s)
+    return seen[0] if seen else f"no complete reply within {limit_s:.0f} s"
+
+
 def wait_ready(app: AppHandle, readiness: Readiness, timeout_s: float | None = None) -> float:
     """Seconds until the app answered. Raises AppExited or NeverReady with the log tail."""
     check = PROBES[readiness.probe]
@@ -68,7 +81,8 @@ def wait_ready(app: AppHandle, readiness: Readiness, timeout_s: float | None = N
                 "run the image locally and read the log below; the app must keep running",
                 app.logs(),
             )
-        seen = check(app, readiness)
+        left = deadline - (time.monotonic() - start)
+        seen = _within(check, app, readiness, max(0.5, min(PROBE_LIMIT_S, left)))
         if seen is None:
             return time.monotonic() - start
         last = seen

@@ -7,7 +7,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kata.errors import NoDockerfile, NotARepo, UsageError
+from kata.errors import NoDockerfile, NotARepo, OutsideRepo, UsageError
 
 DOCKERFILE_NAMES = ("Dockerfile", "dockerfile", "Dockerfile.prod", "Containerfile")
 SKIP_DIRS = {".git", "node_modules", ".venv", "venv", "__pycache__"}
@@ -38,6 +38,9 @@ class Repo:
             return path
         for name in DOCKERFILE_NAMES:
             if (self.path / name).is_file():
+                if not (self.path / name).resolve().is_relative_to(self.path.resolve()):
+                    raise OutsideRepo(f"{name} is a link to a file outside the repository",
+                                      f"commit the {name} itself, not a link to it")
                 return self.path / name
         elsewhere = self.find_nested_dockerfiles()
         if elsewhere:
@@ -55,7 +58,14 @@ class Repo:
     def build_context(self) -> Path:
         """Dockerfiles in subfolders usually expect their own folder as the context."""
         if self.config.get("context"):
-            return (self.path / self.config["context"]).resolve()
+            context = (self.path / self.config["context"]).resolve()
+            if not context.is_dir() or not context.is_relative_to(self.path.resolve()):
+                raise OutsideRepo(
+                    f"kata.toml names context = {self.config['context']!r}, which is not a "
+                    "folder in the repository",
+                    "the build context must be the repository or a folder inside it",
+                )
+            return context
         return self.dockerfile().parent
 
     def find_nested_dockerfiles(self) -> list[Path]:

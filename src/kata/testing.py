@@ -31,6 +31,37 @@ requirement = pytest.mark.requirement
 __all__ = ["GradedApp", "requirement", "expect_status", "trim", "describe"]
 
 REQUEST_TIMEOUT_S = 10.0
+MAX_BODY_BYTES = 32 * 2**20  # kata stops reading a response body there
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class _CappedBody(httpx.SyncByteStream):
+    """A response body read only up to MAX_BODY_BYTES, so an app cannot fill kata's memory."""
+
+    def __init__(self, stream: httpx.SyncByteStream, what: str) -> None:
+        self._stream, self._what = stream, what
+
+    def __iter__(self):
+        seen = 0
+        for chunk in self._stream:
+            seen += len(chunk)
+            if seen > MAX_BODY_BYTES:
+                raise BodyTooLarge(f"{self._what}: the body is over {MAX_BODY_BYTES // 2**20} MB; "
+                                   "kata stopped reading it")
+            yield chunk
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+class _CappedTransport(httpx.HTTPTransport):
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        response.stream = _CappedBody(response.stream, f"{request.method} {request.url.path}")
+        return response
 
 
 def trim(text: str, limit: int = 300) -> str:
@@ -78,8 +109,10 @@ class Exchange:
         body = req.content.decode("utf-8", "replace")
         out = {"request": trim(f"{req.method} {req.url.raw_path.decode()} {body}".strip())}
         if self.response is not None:
-            self.response.read()
-            out["response"] = describe(self.response)
+            try:  # never read (or wait for) a body here: an app may dribble it for ever
+                out["response"] = describe(self.response)
+            except httpx.ResponseNotRead:
+                out["response"] = f"{self.response.status_code} (the body did not arrive in full)"
         out["replay"] = curl(req)
         return out
 
@@ -119,6 +152,7 @@ class GradedApp:
             self._http = httpx.Client(
                 base_url=self.base_url,
                 timeout=REQUEST_TIMEOUT_S,
+                transport=_CappedTransport(),
                 event_hooks={"request": [self._record], "response": [self._answer]},
             )
         return self._http

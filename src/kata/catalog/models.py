@@ -73,6 +73,8 @@ class Limits(_Strict):
     memory_mb: int = 512
     pids: int = 256
     build_timeout_s: float = 600.0
+    # What the app may write into its container's own filesystem (and the largest file).
+    disk_mb: int = 1024
 
 
 class Exercise(_Strict):

@@ -118,7 +118,8 @@ def _report_files(paths: Sequence[Path]) -> list[Path]:
         elif p.is_file():
             files.append(p)
         else:
-            raise UsageError(f"{p} does not exist", "pass JSON reports written by `kata grade --json`")
+            raise UsageError(f"{p} does not exist",
+                             "pass JSON reports written by `kata grade --json`")
     return files
 
 

@@ -18,7 +18,7 @@ from kata import __version__, github
 from kata.catalog import Catalog, Exercise, load_catalog
 from kata.cli import init as init_cmd
 from kata.cli import leaderboard as leaderboard_cmd
-from kata.errors import ExitCode, KataError, UsageError
+from kata.errors import ExitCode, KataError, RepoProblem, UsageError
 from kata.reporters import render_scorecard, to_json, to_junit, to_markdown
 from kata.reporters.terminal import Progress
 
@@ -50,6 +50,11 @@ def edge(fn: Callable) -> Callable:
             if e.fix:
                 err.print(f"[bold]fix:[/] {e.fix}")
             raise typer.Exit(int(e.exit_code)) from None
+        except RepoProblem as e:  # raised before grading began (e.g. the path is a file)
+            err.print(f"[bold red]error:[/] {e.message}")
+            if e.fix:
+                err.print(f"[bold]fix:[/] {e.fix}")
+            raise typer.Exit(int(ExitCode.REPO)) from None
         except KeyboardInterrupt:
             err.print("[yellow]interrupted[/]: everything kata started has been removed")
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
@@ -300,19 +305,26 @@ def images(
 
 @app.command()
 @edge
-def clean(cache: bool = typer.Option(False, help="also remove cached learner images")) -> None:
-    """Remove every container, network and volume kata made (from any run)."""
-    from kata.sandbox.docker import CACHE_LABEL, connect, remove_run
+def clean(
+    cache: bool = typer.Option(False, help="also remove cached learner images"),
+    all_runs: bool = typer.Option(False, "--all", help="also stop gradings still running"),
+) -> None:
+    """Remove what kata left: runs kept with --keep and runs whose kata process died."""
+    from kata.sandbox.docker import CACHE_LABEL, connect, reap_orphans, remove_run
 
     client = connect()
-    remove_run(client, None)
+    if all_runs:
+        remove_run(client, None)
+    else:
+        reap_orphans(client, include_kept=True)
     if cache:
         for img in client.images.list(filters={"label": CACHE_LABEL}):
             try:
                 client.images.remove(img.id, force=True)
             except Exception:
                 pass
-    out.print("removed everything labelled kata")
+    out.print("removed " + ("everything labelled kata" if all_runs
+                            else "kept and orphaned runs (gradings in progress untouched)"))
 
 
 @app.command()

@@ -39,7 +39,8 @@ h1 { margin: 0 0 .25rem; font-size: 1.6rem; }
   border-color: var(--line); font-weight: 600; }
 .tabs button:focus-visible, th button:focus-visible { outline: 2px solid var(--accent); }
 section { margin-bottom: 2rem; }
-table { border-collapse: collapse; width: 100%; margin: 0 0 1.75rem; font-variant-numeric: tabular-nums; }
+table { border-collapse: collapse; width: 100%; margin: 0 0 1.75rem;
+  font-variant-numeric: tabular-nums; }
 caption { text-align: left; font-weight: 600; font-size: 1.1rem; padding: .25rem 0 .5rem; }
 th, td { border-bottom: 1px solid var(--line); padding: .4rem .6rem; text-align: left;
   white-space: nowrap; }
@@ -111,6 +112,7 @@ SCRIPT = """
       });
     });
   });
+  window.addEventListener("hashchange", function () { show(location.hash.slice(1)); });
   show((location.hash || "").slice(1));
   document.documentElement.setAttribute("data-ready", "1");
 })();

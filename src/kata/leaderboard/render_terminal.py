@@ -11,6 +11,7 @@ from rich.text import Text
 from kata.leaderboard._table import cells, columns
 from kata.leaderboard.ranking import Board
 
+TEXT = {"learner", "passed", "date", "kata"}
 MEDAL = {1: "bold yellow", 2: "bold white", 3: "bold dark_orange"}
 
 
@@ -19,8 +20,10 @@ def render_terminal(boards: Sequence[Board]) -> Group:
         return Group(Text("no results recorded yet", style="dim"))
     parts = []
     for board in boards:
-        table = Table(*columns(board), title=board.title, title_justify="left",
-                      title_style="bold", header_style="bold", expand=False)
+        table = Table(title=board.title, title_justify="left", title_style="bold",
+                      header_style="bold", expand=False)
+        for name in columns(board):
+            table.add_column(name, justify="left" if name in TEXT else "right")
         for s in board.standings:
             row = cells(board, s)
             table.add_row(*row, style=MEDAL.get(s.rank, ""))

@@ -53,6 +53,10 @@ class AppHandle(Protocol):
         """(address, port) of the TCP sockets the app listens on; None if unknown."""
         ...
 
+    def limits_hit(self) -> list[str]:
+        """The sandbox limits the app ran into (memory, processes, disk, log), in words."""
+        ...
+
     def restart(self) -> None:
         """Stop the app (SIGTERM, then kill) and start the same container again."""
         ...

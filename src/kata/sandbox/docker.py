@@ -3,6 +3,9 @@
 Containment, in one place:
 * the app runs with CPU, memory (swap included) and pids limits, an init process, every
   capability dropped, no-new-privileges, no Docker socket, a capped log;
+* what it writes is bounded too: overlay2 on ext4 has no per-container quota, so a file may
+  not outgrow ``limits.disk_mb`` (RLIMIT_FSIZE) and a watch stops the app once its writable
+  layer does (``_Watch``, twice a second: the overshoot is what it writes in that time);
 * the app's network is a private ``internal`` bridge: it reaches its services and nothing
   else. Docker still lets it reach the host through the bridge's gateway address, so an
   iptables rule drops new connections from that bridge to the host;
@@ -16,13 +19,15 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import threading
 from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import docker
 import docker.errors
@@ -30,7 +35,14 @@ import docker.utils
 from docker.models.containers import Container
 
 from kata.catalog.models import Limits
-from kata.errors import BuildFailed, BuildTimeout, DockerUnavailable, ImageMissing
+from kata.errors import (
+    AppExited,
+    BuildFailed,
+    BuildTimeout,
+    DockerUnavailable,
+    ImageMissing,
+    KataError,
+)
 from kata.sandbox.base import Completed, Image
 
 LABEL = "kata"
@@ -41,6 +53,9 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 LOG_TAIL_LINES = 60
 BUILD_MEMORY = 2 * 1024**3
 DOCKER_DNS = "127.0.0.11"
+LOG_MAX_BYTES = 5 * 2**20  # the app's json-file log is cut to this (one file)
+WATCH_EVERY_S = 0.5
+WATCH_MAX_TICKS = 12 * 3600  # a watch never outlives six hours, whatever happens
 
 
 def strip_ansi(text: str) -> str:
@@ -53,8 +68,9 @@ def connect() -> docker.DockerClient:
         client.ping()
         return client
     except Exception as e:  # the SDK raises several unrelated types for "no daemon"
+        where = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
         raise DockerUnavailable(
-            f"Docker is not reachable ({type(e).__name__})",
+            f"Docker is not reachable at {where} ({type(e).__name__})",
             "start the Docker engine (e.g. `sudo dockerd &` or Docker Desktop), then retry",
         ) from None
 
@@ -69,14 +85,23 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def reap_orphans(client: docker.DockerClient) -> int:
-    """Remove what earlier kata runs on this host left behind when killed outright."""
+def reap_orphans(client: docker.DockerClient, include_kept: bool = False) -> int:
+    """Remove what earlier kata runs on this host left behind when killed outright
+    (containers, and the networks and volumes of runs killed before any container) and,
+    when asked, runs kept with --keep. Runs of live kata processes are left alone."""
     dead: set[str] = set()
     host = socket.gethostname()
-    for c in client.containers.list(all=True, filters={"label": LABEL}):
-        pid, run = c.labels.get(PID_LABEL, ""), c.labels.get(RUN_LABEL, "")
+    labelled = [
+        *(c.labels for c in client.containers.list(all=True, filters={"label": LABEL})),
+        *((n.attrs.get("Labels") or {}) for n in client.networks.list(filters={"label": LABEL})),
+        *((v.attrs.get("Labels") or {}) for v in client.volumes.list(filters={"label": LABEL})),
+    ]
+    for labels in labelled:
+        pid, run = labels.get(PID_LABEL, ""), labels.get(RUN_LABEL, "")
         owner_host, _, pid_s = pid.partition(":")
-        if owner_host == host and pid_s.isdigit() and not _pid_alive(int(pid_s)):
+        if run and owner_host == host and pid_s.isdigit() and not _pid_alive(int(pid_s)):
+            dead.add(run)
+        elif run and include_kept and pid == "kept":
             dead.add(run)
     for run in dead:
         remove_run(client, run)
@@ -113,7 +138,8 @@ def remove_run(client: docker.DockerClient, run_id: str | None) -> None:
 def _iptables(*args: str) -> bool:
     if not shutil.which("iptables"):
         return False
-    done = subprocess.run(["iptables", "-w", "5", *args], capture_output=True)
+    done = subprocess.run(["iptables", "-w", "5", *args], capture_output=True, check=False,
+                          timeout=60)
     return done.returncode == 0
 
 
@@ -128,8 +154,87 @@ def _add_host_block(bridge: str) -> bool:
 
 def _drop_host_block(bridge: str) -> None:
     if bridge:
-        while _iptables("-D", *_host_block_rule(bridge)):
-            pass
+        for _ in range(16):  # one rule per network; a few more if a run was retried
+            if not _iptables("-D", *_host_block_rule(bridge)):
+                break
+
+
+class _Watch:
+    """Watches one app container while kata grades it: stops it once its writable layer
+    outgrows the disk limit, and counts the processes the pids limit refused it (read from
+    the container's cgroup on this host; Docker's stats API is too slow to poll)."""
+
+    def __init__(self, client: docker.DockerClient, container_id: str, limits: Limits) -> None:
+        self.api = client.api
+        self.cid = container_id
+        self.limits = limits
+        self.disk_used = 0
+        self.tripped = False
+        self.pids_refused = 0  # forks and threads the pids limit refused (this cgroup's life)
+        self._pid = 0
+        self._pids_events: Path | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True,
+                                        name=f"kata-watch-{container_id[:12]}")
+        self._thread.start()
+
+    def _run(self) -> None:
+        for _ in range(WATCH_MAX_TICKS):
+            if self._stop.wait(WATCH_EVERY_S):
+                return
+            try:
+                self.check()
+            except docker.errors.NotFound:
+                return
+            except (docker.errors.APIError, OSError, ValueError):  # busy daemon: next tick
+                pass
+
+    def check(self) -> None:
+        api = self.api
+        info = api._result(api._get(api._url("/containers/{0}/json", self.cid),
+                                    params={"size": 1}), True)
+        if not info["State"].get("Running"):
+            return
+        self.disk_used = max(self.disk_used, int(info.get("SizeRw") or 0))
+        if self.disk_used > self.limits.disk_mb * 2**20 and not self.tripped:
+            self.tripped = True
+            api.kill(self.cid)
+            return
+        pid = int(info["State"].get("Pid") or 0)
+        if pid != self._pid:
+            self._pid, self._pids_events = pid, _cgroup_file(pid, "pids", "pids.events")
+        if self._pids_events is not None:
+            for line in self._pids_events.read_text().splitlines():
+                key, _, count = line.partition(" ")
+                if key == "max" and count.strip().isdigit():
+                    self.pids_refused = max(self.pids_refused, int(count))
+
+    @property
+    def disk_note(self) -> str:
+        return (f"the app wrote {self.disk_used / 2**20:.0f} MB into its container's filesystem, "
+                f"more than its limit of {self.limits.disk_mb} MB, and was stopped")
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def _cgroup_file(pid: int, controller: str, name: str) -> Path | None:
+    """A file of the cgroup (v1 or v2) that process ``pid`` is in, if this host shows it."""
+    try:
+        lines = Path(f"/proc/{pid}/cgroup").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if controller in controllers.split(","):  # cgroup v1: one hierarchy per controller
+            found = Path("/sys/fs/cgroup", controller, path.lstrip("/"), name)
+        elif controllers == "":  # cgroup v2: one hierarchy
+            found = Path("/sys/fs/cgroup", path.lstrip("/"), name)
+        else:
+            continue
+        if found.is_file():
+            return found
+    return None
 
 
 @dataclass
@@ -167,6 +272,8 @@ class DockerApp:
     env: dict[str, str]
     container: Container | None = None
     ip: str = ""
+    watch: _Watch | None = None
+    oom_seen: bool = False  # Docker forgets an OOM kill when the container starts again
 
     def _refresh_ip(self) -> None:
         assert self.container is not None
@@ -190,7 +297,36 @@ class DockerApp:
         state = self.container.attrs["State"]
         if state.get("Running"):
             return None, False
+        self.oom_seen = self.oom_seen or bool(state.get("OOMKilled"))
         return int(state.get("ExitCode", 0)), bool(state.get("OOMKilled"))
+
+    def limits_hit(self) -> list[str]:
+        """The limits the app ran into while it was graded, in words for the report."""
+        if self.container is None:
+            return []
+        lim, notes = self.sandbox.limits, []
+        try:
+            self.exit_status()
+            if self.watch is not None:
+                self.watch.check()
+            log_path = self.container.attrs.get("LogPath") or ""
+            log_full = bool(log_path) and os.path.getsize(log_path) >= LOG_MAX_BYTES * 0.9
+        except (docker.errors.APIError, OSError):
+            log_full = False
+        if self.oom_seen:
+            notes.append(f"the app was killed for using more than its {lim.memory_mb} MB of memory")
+        refused = self.watch.pids_refused if self.watch is not None else 0
+        if refused:
+            notes.append(f"the app reached its limit of {lim.pids} processes and threads: "
+                         f"{refused} more were refused")
+        elif self._pids_now() >= lim.pids:
+            notes.append(f"the app is at its limit of {lim.pids} processes and threads")
+        if self.watch is not None and self.watch.tripped:
+            notes.append(self.watch.disk_note)
+        if log_full:
+            notes.append(f"the app wrote more than {LOG_MAX_BYTES // 2**20} MB to its log: "
+                         "only the latest part was kept")
+        return notes
 
     def logs(self, tail_bytes: int = 4000) -> str:
         if self.container is None:
@@ -224,8 +360,21 @@ class DockerApp:
                         found.append(addr)
         return found
 
+    def _pids_now(self) -> int:
+        """Processes and threads in the app now (Docker's stats; slow, so asked once)."""
+        if self.container is None or (self.watch and self.watch._pids_events is not None):
+            return 0
+        try:
+            stats = self.container.stats(stream=False, one_shot=True)
+        except docker.errors.APIError:
+            return 0
+        return int((stats.get("pids_stats") or {}).get("current") or 0)
+
     def restart(self) -> None:
         assert self.container is not None
+        if self.watch is not None and self.watch.tripped:  # its full layer would trip it again
+            raise AppExited(self.watch.disk_note, "write large data to a service (a database), "
+                            "not to the container's filesystem", self.logs())
         self.container.stop(timeout=5)
         self.container.start()
         self._refresh_ip()
@@ -246,6 +395,7 @@ class DockerSandbox:
     keep: bool = False  # --keep: leave it running; orphan reaping must not touch it
     host_blocked: bool = False
     _closed: bool = False
+    _watches: list[_Watch] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.labels = {
@@ -286,7 +436,7 @@ class DockerSandbox:
         response = api._post(api._url("/build"), data=tarball, params=params, stream=True,
                              headers={"Content-Type": "application/tar"}, timeout=None)
         if response.status_code >= 400:
-            api._raise_for_status(response)
+            _refused_build(response)
         raw = api._get_raw_response_socket(response)
         sock = getattr(raw, "_sock", raw)
         expired = threading.Event()
@@ -396,8 +546,14 @@ class DockerSandbox:
             init=True,  # signals reach the app, zombies are reaped, stop() does not hang
             cap_drop=["ALL"],
             security_opt=["no-new-privileges"],
-            log_config={"type": "json-file", "config": {"max-size": "5m", "max-file": "1"}},
-            ulimits=[docker.types.Ulimit(name="nofile", soft=4096, hard=4096)],
+            log_config={"type": "json-file",
+                        "config": {"max-size": str(LOG_MAX_BYTES), "max-file": "1"}},
+            ulimits=[
+                docker.types.Ulimit(name="nofile", soft=4096, hard=4096),
+                # no one file beyond the disk limit: it fails with EFBIG at once, no overshoot
+                docker.types.Ulimit(name="fsize", soft=lim.disk_mb * 2**20,
+                                    hard=lim.disk_mb * 2**20),
+            ],
         )
         if self.data_dir:
             opts["volumes"] = {f"kata-{self.run_id}-data": {"bind": self.data_dir, "mode": "rw"}}
@@ -419,6 +575,8 @@ class DockerSandbox:
             **self._app_options(),
         )
         app.container.start()
+        app.watch = _Watch(self.client, app.container.id, self.limits)
+        self._watches.append(app.watch)
         app._refresh_ip()
         return app
 
@@ -434,6 +592,7 @@ class DockerSandbox:
             detach=True,
             **self._app_options(),
         )
+        watch = _Watch(self.client, container.id, self.limits)
         try:
             if stdin is not None:
                 sock = container.attach_socket(params={"stdin": 1, "stream": 1})
@@ -462,17 +621,58 @@ class DockerSandbox:
                 timed_out=timed_out,
             )
         finally:
+            watch.stop()
             container.remove(force=True)
 
     def close(self) -> None:
+        """Remove the run. A Ctrl-C or SIGTERM that arrives meanwhile waits until the run is
+        gone (the signal is held, then delivered), so a second Ctrl-C cannot leave debris."""
         if self._closed:
             return
         self._closed = True
-        remove_run(self.client, self.run_id)
-        try:
-            self.client.images.remove(f"kata-app:{self.run_id}", force=True)
-        except docker.errors.APIError:
-            pass
+        for watch in self._watches:
+            watch.stop()
+        with _signals_held():
+            remove_run(self.client, self.run_id)
+            try:
+                self.client.images.remove(f"kata-app:{self.run_id}", force=True)
+            except docker.errors.APIError:
+                pass
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM until the block ends, then act on the first that came.
+    (Handlers, not a signal mask: the kernel may hand a signal to any thread.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    came: list[int] = []
+    held = {sig: signal.signal(sig, lambda signum, frame: came.append(signum))
+            for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in held.items():
+            signal.signal(sig, handler)
+        if came:
+            signal.raise_signal(came[0])
+
+
+def _refused_build(response) -> None:
+    """The daemon refused the build before it started: a Dockerfile it cannot parse or
+    find is the repository's problem; anything else is Docker's."""
+    try:
+        why = str(response.json().get("message", ""))
+    except ValueError:
+        why = response.text
+    response.close()
+    why = strip_ansi(why).strip() or f"HTTP {response.status_code}"
+    if response.status_code < 500 or "dockerfile" in why.lower():
+        raise BuildFailed(f"docker build failed: {why}",
+                          "fix the Dockerfile (it must be a file in the repository, not a link "
+                          "out of it); `docker build .` shows the same error", why)
+    raise KataError(f"Docker refused the build: {why}", "check `docker info`, then retry")
 
 
 def _decode_addr(field: str) -> tuple[str, int]:

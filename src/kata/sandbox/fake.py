@@ -47,6 +47,9 @@ class FakeApp:
     def listening(self) -> list[tuple[str, int]] | None:
         return self.listen
 
+    def limits_hit(self) -> list[str]:
+        return []
+
     def restart(self) -> None:
         self.restarts += 1
 

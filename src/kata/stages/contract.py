@@ -58,6 +58,10 @@ class KataPlugin:
         self.timeouts = timeouts  # requirement id -> seconds (also selects which run)
         self.results: dict[str, list[TestResult]] = defaultdict(list)
         self.unmarked: list[str] = []
+        self.interrupted = False
+
+    def pytest_keyboard_interrupt(self) -> None:
+        self.interrupted = True  # pytest stops its session and returns; kata must stop too
 
     @pytest.fixture
     def app(self) -> GradedApp:
@@ -191,6 +195,8 @@ def contract(ctx: StageContext) -> list[Outcome]:
             pytest.main(args, plugins=[plugin])
     finally:
         graded.close()
+    if plugin.interrupted:  # Ctrl-C or SIGTERM: stop grading, as in every other phase
+        raise KeyboardInterrupt
     ctx.facts["contract_log"] = out.getvalue()[-4000:]
     ctx.facts["contract_s"] = time.monotonic() - start
     return [summarise(r.id, plugin.results.get(r.id, [])) for r in ctx.requirements]

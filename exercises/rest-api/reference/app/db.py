@@ -29,7 +29,7 @@ async def connect(dsn: str) -> asyncpg.Pool:
             return await asyncpg.create_pool(
                 dsn, min_size=POOL_MIN, max_size=POOL_MAX, command_timeout=10
             )
-        except (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as e:
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as e:
             if time.monotonic() >= deadline:
                 raise
             log.warning("database not ready (attempt %d): %s", attempt, e)

@@ -1,0 +1,151 @@
+"""One load profile, run headless with locust as a library — in a process of its own.
+
+locust monkey-patches the standard library with gevent on import, which would break the
+grading process (threads, sockets, pytest), so the load stage starts this module as a
+child: ``python -m kata._locust_child '<json profile>'`` (outside ``kata.stages``, whose
+imports — pytest, httpx — would come before the monkey-patching). It prints one line,
+``KATA-LOAD-RESULT {json}``, with the totals read straight from ``env.stats`` after the
+run (locust's CSV files lag behind the run, so they are not used).
+
+The run: spawn the users, let them warm up, reset the stats, measure for ``duration_s``
+(or until ``max_requests``), stop. The child also samples its own CPU time once a second,
+so the parent can tell a saturated generator (which measures itself, not the app).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+from typing import Any
+
+# Nothing here imports locust or gevent at module level: the parent imports MARKER from
+# this module, and must stay unpatched. The child patches first thing in main().
+MARKER = "KATA-LOAD-RESULT "
+
+
+def _cpu_seconds() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
+def _stats(env: Any, measured_s: float) -> dict:
+    total = env.stats.total
+    n = total.num_requests
+
+    def pct(entry, p: float) -> float:
+        return float(entry.get_response_time_percentile(p) or 0) if entry.num_requests else 0.0
+
+    endpoints = [
+        {
+            "name": e.name,
+            "method": e.method,
+            "requests": e.num_requests,
+            "failures": e.num_failures,
+            "p95_ms": pct(e, 0.95),
+            "avg_ms": round(e.avg_response_time, 2),
+        }
+        for e in sorted(env.stats.entries.values(), key=lambda e: (e.name, e.method or ""))
+    ]
+    errors = [
+        {"method": e.method, "name": e.name, "error": str(e.error)[:300],
+         "occurrences": e.occurrences}
+        for e in sorted(env.stats.errors.values(), key=lambda e: -e.occurrences)[:5]
+    ]
+    return {
+        "requests": n,
+        "failures": total.num_failures,
+        "measured_s": round(measured_s, 3),
+        "rps": round(n / measured_s, 2) if measured_s > 0 else 0.0,
+        "p50_ms": pct(total, 0.50),
+        "p95_ms": pct(total, 0.95),
+        "p99_ms": pct(total, 0.99),
+        "max_ms": round(total.max_response_time or 0.0, 2),
+        "endpoints": endpoints,
+        "errors": errors,
+    }
+
+
+def run(profile: dict) -> dict:
+    import gevent
+    import gevent.event
+    from locust.env import Environment
+    from locust.util.load_locustfile import load_locustfile
+
+    users_by_name, _ = load_locustfile(profile["locustfile"])
+    wanted = profile.get("user_classes") or sorted(users_by_name)
+    classes = [users_by_name[name] for name in wanted]
+    if not classes:
+        raise SystemExit(f"no locust User classes in {profile['locustfile']}")
+    env = Environment(user_classes=classes, host=profile["host"], catch_exceptions=True)
+    runner = env.create_local_runner()
+
+    users = int(profile["users"])
+    max_requests = int(profile["max_requests"])
+    warmup_s = float(profile.get("warmup_s", 1.0))
+    duration_s = float(profile["duration_s"])
+    state = {"measuring": False, "stopped_by": "time", "count": 0}
+
+    def on_request(**_kw) -> None:
+        if state["measuring"]:
+            state["count"] += 1
+            if state["count"] >= max_requests and state["stopped_by"] == "time":
+                state["stopped_by"] = "requests"
+                done.set()
+
+    env.events.request.add_listener(on_request)
+    done = gevent.event.Event()
+
+    samples: list[tuple[float, float]] = []
+
+    def sample_cpu() -> None:
+        while True:
+            samples.append((time.monotonic(), _cpu_seconds()))
+            gevent.sleep(1.0)
+
+    sampler = gevent.spawn(sample_cpu)
+    runner.start(users, spawn_rate=float(profile.get("spawn_rate", users)))
+    spawn_deadline = time.monotonic() + float(profile.get("spawn_timeout_s", 30))
+    while runner.user_count < users and time.monotonic() < spawn_deadline:
+        gevent.sleep(0.05)
+    gevent.sleep(warmup_s)
+
+    env.stats.reset_all()
+    samples.clear()
+    started, cpu0 = time.monotonic(), _cpu_seconds()
+    samples.append((started, cpu0))
+    state["measuring"] = True
+    done.wait(timeout=duration_s)
+    state["measuring"] = False
+    ended, cpu1 = time.monotonic(), _cpu_seconds()
+    samples.append((ended, cpu1))
+    result = _stats(env, ended - started)
+    spawned = runner.user_count
+    sampler.kill()
+    runner.quit()
+    result.update(
+        users=spawned,
+        stopped_by=state["stopped_by"],
+        cpu_samples=[[round(t - started, 3), round(c - cpu0, 4)] for t, c in samples],
+        cpu_pct=round(100.0 * (cpu1 - cpu0) / max(ended - started, 1e-6), 1),
+    )
+    return result
+
+
+def main() -> None:
+    from gevent import monkey
+
+    monkey.patch_all()
+    import locust  # noqa: F401  (after patching, as locust itself would)
+
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    profile = json.loads(sys.argv[1])
+    result = run(profile)
+    sys.stdout.write(MARKER + json.dumps(result) + "\n")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

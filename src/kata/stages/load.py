@@ -1,0 +1,245 @@
+"""Load: the exercise's locust profile against the learner's app, scored by SLOs stated
+relative to the reference solution measured the same way on this machine.
+
+Options, ``[graders.load]`` in exercise.toml::
+
+    locustfile = "locustfile.py"   # in graders/<id>/: the request mix
+    users = 10                     # concurrent users (closed loop)
+    spawn_rate = 10
+    warmup_s = 1                   # after spawning, before measuring
+    duration_s = 6                 # measured seconds
+    max_requests = 30000           # the run stops at this many measured requests
+    saturation_pct = 90            # generator CPU at which a result is not scored
+
+SLOs are each requirement's thresholds (see ``_slo``). locust runs headless in a child
+process (``_locust_child``): its gevent monkey-patching must not touch this one. Traffic
+goes only to the app kata started (its address on kata's network), bounded in users,
+requests and seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from kata import __version__
+from kata import calibration as cal
+from kata.errors import ExerciseInvalid, KataError
+from kata.events import LogLine
+from kata.outcomes import Outcome, Status
+from kata.sandbox.base import AppHandle
+from kata.stages import _slo
+from kata._locust_child import MARKER
+from kata.stages.registry import StageContext, stage
+
+MAX_USERS = 200
+MAX_DURATION_S = 120
+MAX_REQUESTS = 1_000_000
+FIGURES = ("p50_ms", "p95_ms", "p99_ms", "rps", "error_rate")
+
+
+class LoadOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    locustfile: str = "locustfile.py"
+    user_classes: list[str] = []  # default: every User class in the locustfile
+    users: int = Field(10, ge=1, le=MAX_USERS)
+    spawn_rate: float = Field(10, gt=0, le=1000)
+    warmup_s: float = Field(1.0, ge=0, le=30)
+    duration_s: float = Field(6.0, gt=0, le=MAX_DURATION_S)
+    max_requests: int = Field(100_000, ge=1, le=MAX_REQUESTS)
+    saturation_pct: float = Field(90.0, gt=0, le=100)
+
+    def profile(self) -> dict[str, Any]:
+        """What the generator is asked to do (the locustfile path and host come apart)."""
+        return {"users": self.users, "spawn_rate": self.spawn_rate, "warmup_s": self.warmup_s,
+                "duration_s": self.duration_s, "max_requests": self.max_requests,
+                "user_classes": self.user_classes}
+
+
+def options_of(raw: dict[str, Any], exercise_id: str = "") -> LoadOptions:
+    try:
+        return LoadOptions.model_validate(raw)
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ExerciseInvalid(f"exercise {exercise_id}: [graders.load] {where}: {first['msg']}",
+                              "correct the load grader's options in exercise.toml") from None
+
+
+# -- running the generator --------------------------------------------------------------
+class GeneratorFailed(KataError):
+    """The load generator itself broke (a bad locustfile, a crash): kata's side."""
+
+
+def run_profile(host: str, locustfile: str, opts: LoadOptions) -> dict[str, Any]:
+    """Run the profile against ``host`` in a child process; its final stats as a dict."""
+    spec = {**opts.profile(), "locustfile": locustfile, "host": host}
+    budget = opts.warmup_s + opts.duration_s + 30 + 30  # spawning, start-up and shut-down
+    with tempfile.TemporaryDirectory(prefix="kata-load-") as cwd:
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", "kata._locust_child", json.dumps(spec)],
+                capture_output=True, text=True, timeout=budget, cwd=cwd,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
+        except subprocess.TimeoutExpired:
+            raise GeneratorFailed(f"the load generator did not finish within {budget:.0f} s",
+                                  "check the locustfile (a task that never returns?)") from None
+    return parse_result(done.stdout, done.stderr, done.returncode)
+
+
+def parse_result(stdout: str, stderr: str = "", code: int = 0) -> dict[str, Any]:
+    """The child's ``KATA-LOAD-RESULT {json}`` line, with the figures SLOs use added."""
+    for row in reversed(stdout.splitlines()):
+        if row.startswith(MARKER):
+            stats = json.loads(row[len(MARKER):])
+            n = stats.get("requests", 0)
+            stats["error_rate"] = (stats.get("failures", 0) / n) if n else 1.0
+            return stats
+    tail = "\n".join((stderr or stdout).strip().splitlines()[-8:])
+    raise GeneratorFailed(f"the load generator exited with code {code} and no result:\n{tail}",
+                          "run the locustfile by hand with `locust -f … --headless` to see why")
+
+
+def generator_cpu(samples: list[list[float]]) -> float:
+    """The generator's CPU use over the measured window, in percent of one core, from its
+    (seconds since start, CPU seconds since start) samples. Pure."""
+    if len(samples) < 2:
+        return 0.0
+    (t0, c0), (t1, c1) = samples[0], samples[-1]
+    return 100.0 * (c1 - c0) / (t1 - t0) if t1 > t0 else 0.0
+
+
+def saturated(stats: dict[str, Any], limit_pct: float) -> float | None:
+    """The generator's CPU percent when it was the bottleneck, else None."""
+    pct = generator_cpu(stats.get("cpu_samples", []))
+    return pct if pct >= limit_pct else None
+
+
+def figures(stats: dict[str, Any]) -> dict[str, float]:
+    return {k: float(stats.get(k, 0.0)) for k in FIGURES}
+
+
+# -- calibration --------------------------------------------------------------------------
+def _basis(ctx: StageContext, opts: LoadOptions, locustfile: str) -> dict[str, Any]:
+    ex = ctx.exercise
+    return {
+        "kata": __version__,
+        "exercise": ex.id,
+        "exercise_version": ex.version,
+        "reference": cal.folder_digest(ex.reference_path),
+        "profile": opts.profile(),
+        "locustfile": cal.file_digest(ctx.grader_dir / opts.locustfile),
+        "limits": ex.limits.model_dump(),
+        "host": cal.host_facts(),
+        "locust_path": os.path.basename(locustfile),
+    }
+
+
+def _calibrate(ctx: StageContext, opts: LoadOptions, locustfile: str) -> cal.Calibration:
+    if ctx.start_reference is None:
+        raise KataError(f"exercise {ctx.exercise.id}: its load SLOs are relative to the "
+                        "reference solution, and this grade cannot start it",
+                        "state absolute SLOs, or grade with the Docker sandbox")
+    basis = _basis(ctx, opts, locustfile)
+    key = cal.calibration_key(basis)
+
+    def measure() -> tuple[dict[str, float], dict[str, Any]]:
+        ctx.emit(LogLine("load", "calibrating: the reference solution under the same load"))
+        with ctx.start_reference() as ref_app:
+            stats = run_profile(_host(ref_app), locustfile, opts)
+        pct = saturated(stats, opts.saturation_pct)
+        if pct is not None:
+            raise cal.NotCalibrated(f"load generator saturated ({pct:.0f}% CPU) while measuring "
+                                    "the reference: no calibration")
+        return figures(stats), {"endpoints": stats.get("endpoints", []),
+                                "generator_cpu_pct": generator_cpu(stats["cpu_samples"])}
+
+    calibration, fresh = cal.calibrated(key, basis, measure, force=ctx.recalibrate)
+    ctx.facts["calibration"] = {"key": key, "fresh": fresh, **calibration.figures}
+    return calibration
+
+
+def _host(app: AppHandle) -> str:
+    return f"http://{app.ip}:{app.port}"
+
+
+# -- verdicts ----------------------------------------------------------------------------
+def judge(rid: str, slos: list[_slo.SLO], stats: dict[str, Any],
+          reference: dict[str, float] | None) -> Outcome:
+    """One requirement's outcome from the learner's and the reference's figures. Pure."""
+    mine = figures(stats)
+    verdicts = _slo.evaluate(slos, mine, reference)
+    share = _slo.fraction(verdicts)
+    measured = {k: round(v, 4 if k == "error_rate" else 2) for k, v in mine.items()}
+    for v in verdicts:
+        measured[f"bound_{v.slo.metric}"] = round(v.full, 4)
+    for k, v in (reference or {}).items():
+        measured[f"ref_{k}"] = round(v, 4 if k == "error_rate" else 2)
+    measured["generator_cpu_pct"] = round(generator_cpu(stats.get("cpu_samples", [])), 1)
+    measured["requests"] = float(stats.get("requests", 0))
+    message = _slo.line(verdicts)
+    if ref_line := _slo.reference_line(verdicts):
+        message += f"\n{ref_line}"
+    if share < 1.0:
+        message += _breakdown(stats)
+    status = Status.PASS if share >= 1.0 else Status.FAIL
+    return Outcome(rid, status, message, fraction=share, measurements=measured)
+
+
+def _breakdown(stats: dict[str, Any]) -> str:
+    """Where the time or the errors went: the slowest endpoints and the first error."""
+    rows = sorted(stats.get("endpoints", []), key=lambda e: -e.get("p95_ms", 0))[:3]
+    text = ""
+    if rows:
+        text += "\nslowest: " + ", ".join(
+            f"{e['name']} p95 {e['p95_ms']:.0f} ms ({e['requests']} requests)" for e in rows)
+    errors = stats.get("errors", [])
+    if errors:
+        e = errors[0]
+        text += f"\nfirst error: {e['name']}: {e['error']} (×{e['occurrences']})"
+    return text
+
+
+@stage("load")
+def load(ctx: StageContext) -> list[Outcome]:
+    opts = options_of(ctx.options, ctx.exercise.id)
+    path = ctx.grader_dir / opts.locustfile
+    if not path.is_file():
+        raise ExerciseInvalid(f"exercise {ctx.exercise.id}: no locustfile at {path}",
+                              "set [graders.load] locustfile to a file in the grader folder")
+    try:
+        slos = {r.id: _slo.parse_slos(r.thresholds) for r in ctx.requirements}
+    except _slo.SLOInvalid as e:
+        raise ExerciseInvalid(f"exercise {ctx.exercise.id}: load SLO {e}",
+                              "correct the requirement's thresholds") from None
+    reference: dict[str, float] | None = None
+    if any(s.relative for group in slos.values() for s in group):
+        try:
+            reference = _calibrate(ctx, opts, str(path)).figures
+        except cal.NotCalibrated as e:
+            return [Outcome(r.id, Status.ERROR, f"{e}: result not scored") for r in ctx.requirements]
+    ctx.ready()
+    ctx.emit(LogLine("load", f"{opts.users} users for {opts.duration_s:g} s"))
+    stats = run_profile(_host(ctx.app), str(path), opts)
+    ctx.facts["load_stats"] = stats
+    pct = saturated(stats, opts.saturation_pct)
+    if pct is not None:
+        return [Outcome(r.id, Status.ERROR,
+                        f"load generator saturated ({pct:.0f}% CPU): result not scored — it "
+                        "measured itself, not the app", measurements={"generator_cpu_pct": pct})
+                for r in ctx.requirements]
+    outcomes = [judge(r.id, slos[r.id], stats, reference) for r in ctx.requirements]
+    code, oom = ctx.app.exit_status()
+    if code is not None:
+        why = "was OOM-killed" if oom else f"exited with code {code}"
+        for o in outcomes:
+            o.message = f"the app {why} under load\n{o.message}"
+    return outcomes

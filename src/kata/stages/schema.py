@@ -1,0 +1,381 @@
+"""Contract conformance: schemathesis 4 generates requests from the exercise's own OpenAPI
+contract (never the app's self-reported one) and checks every answer against it.
+
+Deterministic by default: the run is seeded with the grade's seed, uses one worker, no
+example database and no cache, so the same repository gets the same verdict. It is
+bounded: ``max_examples`` per operation and a ``max_time_s`` budget.
+
+Options, ``[graders.schema]`` in exercise.toml::
+
+    contract = "openapi.yaml"      # relative to the exercise folder
+    checks = ["not_a_server_error", "status_code_conformance", …]
+    max_examples = 10              # per operation and phase
+    max_time_s = 60                # budget for the whole run
+    phases = ["examples", "coverage", "fuzzing"]
+    request_timeout_s = 5
+    # Auth-protected APIs: register + log in once, send the token with every request.
+    [graders.schema.auth]
+    register = { method = "POST", path = "/auth/register", json = { username = "{username}", password = "{password}" } }
+    login = { method = "POST", path = "/auth/login", form = { username = "{username}", password = "{password}" } }
+    token_path = "access_token"    # where the token is in the login answer (dots for nesting)
+
+A requirement may narrow what it judges with ``thresholds = { checks = […],
+operations = ["GET /items/{id}"] }``; one schemathesis run serves every requirement.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from kata.errors import ExerciseInvalid
+from kata.outcomes import Outcome, Status
+from kata.stages.registry import StageContext, stage
+from kata.testing import trim
+
+# What each check means, in the words a learner reads on the scorecard.
+CHECK_WORDS = {
+    "not_a_server_error": "server error",
+    "status_code_conformance": "status code not in the contract",
+    "content_type_conformance": "content type not in the contract",
+    "response_schema_conformance": "response body does not match the contract's schema",
+    "response_headers_conformance": "response headers do not match the contract",
+    "negative_data_rejection": "accepted a request the contract forbids",
+    "positive_data_acceptance": "refused a request the contract allows",
+    "missing_required_header": "accepted a request without a required header",
+    "unsupported_method": "answered a method the contract does not declare",
+    "use_after_free": "a deleted resource is still there",
+    "ensure_resource_availability": "a created resource is not there",
+    "ignored_auth": "answered without the required authentication",
+}
+DEFAULT_CHECKS = [
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_schema_conformance",
+]
+PHASES = ("examples", "coverage", "fuzzing", "stateful")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AuthRequest(_Strict):
+    """One request of the auth step. Strings may use {username} and {password}."""
+
+    method: str = "POST"
+    path: str
+    json_body: dict[str, Any] | None = Field(None, alias="json")
+    form: dict[str, str] | None = None
+    expect: list[int] = [200, 201]
+
+
+class AuthStep(_Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    signup: AuthRequest | None = Field(None, alias="register")
+    login: AuthRequest
+    token_path: str = "access_token"
+    header: str = "Authorization"
+    scheme: str = "Bearer"  # the header is "<scheme> <token>"; "" for the bare token
+
+
+class SchemaOptions(_Strict):
+    contract: str = "openapi.yaml"
+    checks: list[str] = DEFAULT_CHECKS
+    max_examples: int = Field(10, ge=1, le=1000)
+    max_time_s: int = Field(60, ge=1, le=1800)
+    phases: list[Literal["examples", "coverage", "fuzzing", "stateful"]] = [
+        "examples", "coverage", "fuzzing"]
+    mode: Literal["positive", "negative", "all"] = "all"
+    request_timeout_s: float = Field(5.0, gt=0, le=60)
+    auth: AuthStep | None = None
+
+
+def options_of(ctx_options: dict[str, Any], exercise_id: str = "") -> SchemaOptions:
+    try:
+        opts = SchemaOptions.model_validate(ctx_options)
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ExerciseInvalid(
+            f"exercise {exercise_id}: [graders.schema] {where}: {first['msg']}",
+            "correct the schema grader's options in exercise.toml",
+        ) from None
+    unknown = [c for c in opts.checks if c not in CHECK_WORDS]
+    if unknown:
+        raise ExerciseInvalid(
+            f"exercise {exercise_id}: [graders.schema] checks: unknown {unknown}",
+            f"use some of: {', '.join(CHECK_WORDS)}",
+        )
+    return opts
+
+
+# -- the auth step ------------------------------------------------------------------------
+class AuthFailed(Exception):
+    """The app did not hand out a token: the learner's failure, shown as such."""
+
+
+def credentials(seed: int) -> dict[str, str]:
+    rng = random.Random(f"{seed}:schema-auth")
+    tail = "".join(rng.choices(string.ascii_lowercase + string.digits, k=10))
+    return {"username": f"kata_{tail}", "password": f"Kata-{tail}-pw1!",
+            "email": f"kata_{tail}@example.com"}
+
+
+def _fill(value: Any, values: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        return value.format(**values)
+    if isinstance(value, dict):
+        return {k: _fill(v, values) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, values) for v in value]
+    return value
+
+
+def _dig(data: Any, path: str) -> Any:
+    for part in path.split("."):
+        if not isinstance(data, dict) or part not in data:
+            return None
+        data = data[part]
+    return data
+
+
+def obtain_token(client: httpx.Client, auth: AuthStep, seed: int) -> dict[str, str]:
+    """Register (when the step says so) and log in; the headers to send with every request."""
+    values = credentials(seed)
+    steps = [("register", auth.signup), ("login", auth.login)]
+    answer: httpx.Response | None = None
+    for name, req in steps:
+        if req is None:
+            continue
+        kwargs: dict[str, Any] = {}
+        if req.json_body is not None:
+            kwargs["json"] = _fill(req.json_body, values)
+        if req.form is not None:
+            kwargs["data"] = _fill(req.form, values)
+        try:
+            answer = client.request(req.method, req.path, **kwargs)
+        except httpx.HTTPError as e:
+            raise AuthFailed(f"{name}: {req.method} {req.path} failed: {type(e).__name__}") from None
+        if answer.status_code not in req.expect:
+            want = " or ".join(map(str, req.expect))
+            raise AuthFailed(f"{name}: {req.method} {req.path} → expected {want}, got "
+                             f"{answer.status_code} {trim(answer.text, 160)}")
+    assert answer is not None
+    try:
+        token = _dig(answer.json(), auth.token_path)
+    except ValueError:
+        token = None
+    if not isinstance(token, str) or not token:
+        raise AuthFailed(f"login: {auth.login.method} {auth.login.path} answered "
+                         f"{trim(answer.text, 160)} — expected a token at {auth.token_path!r}")
+    return {auth.header: f"{auth.scheme} {token}".strip()}
+
+
+# -- running schemathesis ----------------------------------------------------------------
+@dataclass(frozen=True)
+class Finding:
+    """One failing check on one operation, with the request that shows it."""
+
+    operation: str  # "GET /items/{id}"
+    check: str  # the schemathesis check name
+    title: str  # schemathesis' title, e.g. "Undocumented status code"
+    detail: str  # schemathesis' message, trimmed
+    request: str  # "GET /items/-1"
+    response: str  # "500 Internal Server Error"
+    replay: str  # a curl line aimed at the learner's localhost
+
+    @property
+    def what(self) -> str:
+        return CHECK_WORDS.get(self.check, self.title.lower())
+
+    def line(self) -> str:
+        return f"{self.operation}: {self.what} ({self.request} → {self.response})"
+
+
+@dataclass
+class SchemaRun:
+    findings: list[Finding] = field(default_factory=list)
+    operations: int = 0
+    cases: int = 0
+    errors: list[str] = field(default_factory=list)  # requests that got no answer
+    stop_reason: str = "completed"
+    seconds: float = 0.0
+
+
+def _config(opts: SchemaOptions, base_url: str, seed: int, headers: dict[str, str]) -> Any:
+    from schemathesis.config import SchemathesisConfig
+
+    checks: dict[str, Any] = {"enabled": False}
+    for name in opts.checks:
+        checks[name] = {"enabled": True}
+    phases: dict[str, Any] = {p: {"enabled": p in opts.phases} for p in PHASES}
+    data: dict[str, Any] = {
+        "seed": seed,
+        "cache": {"enabled": False},
+        "suppress-health-check": ["all"],
+        "base-url": base_url,
+        "workers": 1,
+        "request-timeout": opts.request_timeout_s,
+        "generation": {"max-examples": opts.max_examples, "database": "none",
+                       "mode": opts.mode},
+        "checks": checks,
+        "phases": phases,
+    }
+    if headers:
+        data["headers"] = headers
+    return SchemathesisConfig.from_dict(data)
+
+
+def _localhost(text: str, base_url: str, port: int) -> str:
+    return text.replace(base_url, f"http://localhost:{port}")
+
+
+def run_schemathesis(contract: Path, base_url: str, port: int, opts: SchemaOptions, seed: int,
+                     headers: dict[str, str] | None = None) -> SchemaRun:
+    """One bounded, seeded run; the distinct (operation, check) findings in event order."""
+    import schemathesis
+    from hypothesis.configuration import set_hypothesis_home_dir
+    from schemathesis.core.errors import LoaderError
+    from schemathesis.engine import events, from_schema
+
+    from kata.history import state_dir
+
+    # Hypothesis keeps a cache of source constants in ./.hypothesis; not in the cwd of a grade.
+    set_hypothesis_home_dir(str(state_dir() / "hypothesis"))
+
+    config = _config(opts, base_url, seed, headers or {})
+    try:
+        schema = schemathesis.openapi.from_path(str(contract), config=config)
+    except (LoaderError, OSError) as e:
+        raise ExerciseInvalid(f"{contract}: not a usable OpenAPI contract: {e}",
+                              "fix the exercise's contract file") from None
+    result = SchemaRun()
+    seen: set[tuple[str, str]] = set()
+    operations: set[str] = set()
+    start = time.monotonic()
+    # Not schemathesis' max-time: with one, it keeps fuzzing until the budget is spent. Here
+    # the budget is a cap: past it, the stream is told to stop and ends with its summary.
+    deadline = start + opts.max_time_s
+    stream = from_schema(schema).execute()
+    for event in stream:
+        if time.monotonic() > deadline and not stream.stop_event.is_set():
+            stream.stop()
+            result.stop_reason = "budget"
+        if isinstance(event, events.ScenarioFinished):
+            rec = event.recorder
+            operations.add(rec.label)
+            result.cases += len(rec.cases)
+            for case_id, nodes in rec.checks.items():
+                for node in nodes:
+                    if node.failure_info is None or (rec.label, node.name) in seen:
+                        continue
+                    seen.add((rec.label, node.name))
+                    result.findings.append(_finding(rec, case_id, node, base_url, port))
+        elif isinstance(event, events.NonFatalError):
+            result.errors.append(trim(f"{event.label}: {event.info.title}: {event.info.message}",
+                                      300))
+        elif isinstance(event, events.FatalError):
+            raise ExerciseInvalid(f"schemathesis could not run: {event.exception}",
+                                  "check the contract and the [graders.schema] options")
+        elif isinstance(event, events.EngineFinished) and result.stop_reason != "budget":
+            result.stop_reason = str(event.stop_reason.value)
+    result.operations = len(operations)
+    result.seconds = time.monotonic() - start
+    return result
+
+
+def _finding(rec: Any, case_id: str, node: Any, base_url: str, port: int) -> Finding:
+    failure = node.failure_info.failure
+    case = rec.cases[case_id].value
+    response = rec.find_response(case_id=case_id)
+    request = f"{case.method.upper()} {case.formatted_path}"
+    if response is not None:
+        path = response.request.path_url
+        request = f"{case.method.upper()} {path}"
+        body = response.content[:120].decode("utf-8", "replace").replace("\n", " ")
+        answered = trim(f"{response.status_code} {body}", 160)
+    else:
+        answered = "no answer"
+    return Finding(
+        operation=rec.label,
+        check=node.name,
+        title=failure.title,
+        detail=trim(" ".join(str(failure.message or "").split()), 300),
+        request=trim(_localhost(request, base_url, port), 200),
+        response=answered,
+        replay=trim(_localhost(node.failure_info.code_sample, base_url, port), 400),
+    )
+
+
+# -- verdicts ----------------------------------------------------------------------------
+def judge(rid: str, run: SchemaRun, checks: list[str] | None = None,
+          operations: list[str] | None = None) -> Outcome:
+    """One requirement's outcome from the run: the first finding it owns, and a count of
+    the others. Pure."""
+    mine = [f for f in run.findings
+            if (checks is None or f.check in checks)
+            and (operations is None or f.operation in operations)]
+    measured = {"schema_operations": float(run.operations), "schema_cases": float(run.cases),
+                "schema_failures": float(len(mine))}
+    budget = {"completed": "", "budget": " (stopped at the time budget)"}.get(
+        run.stop_reason, f" (stopped: {run.stop_reason})")
+    if not mine:
+        if run.errors and not run.cases:
+            return Outcome(rid, Status.ERROR, f"the contract check could not run: {run.errors[0]}",
+                           measurements=measured, duration_s=run.seconds)
+        return Outcome(rid, Status.PASS,
+                       f"{run.cases} generated requests on {run.operations} operations "
+                       f"conform to the contract{budget}",
+                       fraction=1.0, measurements=measured, duration_s=run.seconds)
+    first = mine[0]
+    others = mine[1:]
+    more = ""
+    if others:
+        listed = "; ".join(f"{f.operation}: {f.what}" for f in others[:3])
+        extra = f" and {len(others) - 3} more" if len(others) > 3 else ""
+        more = f" (+{len(others)} more: {listed}{extra})"
+    detail = f" — {first.detail}" if first.detail and first.check != "not_a_server_error" else ""
+    message = trim(f"{first.line()}{detail}", 500) + more
+    evidence = {"request": first.request, "response": first.response, "replay": first.replay,
+                "check": first.check}
+    operations_ok = max(run.operations - len({f.operation for f in mine}), 0)
+    fraction = operations_ok / run.operations if run.operations else 0.0
+    return Outcome(rid, Status.FAIL, message, fraction=fraction, evidence=evidence,
+                   measurements=measured, duration_s=run.seconds)
+
+
+@stage("schema")
+def schema(ctx: StageContext) -> list[Outcome]:
+    opts = options_of(ctx.options, ctx.exercise.id)
+    contract = ctx.exercise.root / opts.contract
+    if not contract.is_file():
+        raise ExerciseInvalid(f"exercise {ctx.exercise.id}: no contract at {contract}",
+                              "set [graders.schema] contract to the OpenAPI file")
+    base_url = f"http://{ctx.app.ip}:{ctx.app.port}"
+    ctx.ready()
+    headers: dict[str, str] = {}
+    if opts.auth is not None:
+        try:
+            with httpx.Client(base_url=base_url, timeout=opts.request_timeout_s) as client:
+                headers = obtain_token(client, opts.auth, ctx.seed)
+        except AuthFailed as e:
+            return [Outcome(r.id, Status.FAIL, f"could not obtain a token to test with: {e}",
+                            fraction=0.0) for r in ctx.requirements]
+    checks_wanted = set(opts.checks)
+    for r in ctx.requirements:
+        checks_wanted |= set(r.thresholds.get("checks", []))
+    run = run_schemathesis(contract, base_url, ctx.app.port,
+                           opts.model_copy(update={"checks": sorted(checks_wanted)}),
+                           ctx.seed, headers)
+    ctx.facts["schema_run"] = run
+    return [judge(r.id, run, r.thresholds.get("checks") or opts.checks,
+                  r.thresholds.get("operations")) for r in ctx.requirements]

@@ -1,0 +1,303 @@
+"""What the hostile-repository tests share: the throwaway ``hostile`` exercise, grading a
+fixture repo with the real engine (in this process or through the ``kata`` command), and
+the check that nothing kata made is left behind.
+
+Every grading records the run ids it made, and the ``hostile_session`` fixture (imported
+by each hostile test module) checks at the end of the session that no container, network,
+volume, image or firewall rule labelled kata remains — apart from what live processes that
+are not this test session own (other engineers' gradings on a shared machine).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import docker
+import docker.errors
+import pytest
+
+from kata.catalog import load_catalog
+from kata.catalog.models import Exercise
+from kata.engine import GradeOptions, grade
+from kata.events import Handler, ignore
+from kata.repo import open_repo
+from kata.report import Report
+from kata.sandbox.docker import LABEL, PID_LABEL, RUN_LABEL, DockerSandbox, connect
+
+HOSTILE = Path(__file__).resolve().parent
+ROOT = HOSTILE.parents[1]
+HOME = HOSTILE / "home"
+REPOS = HOSTILE / "repos"
+KATA = ROOT / ".venv" / "bin" / "kata"
+PYTHON = ROOT / ".venv" / "bin" / "python"
+CATALOG = load_catalog(HOME)
+EXERCISE = CATALOG.get("hostile")
+GRADERS = CATALOG.grader_dir(EXERCISE)
+TEST_LABEL = "kata.test"  # what the tests themselves start (listeners): never `kata`
+HOST = socket.gethostname()
+
+# run ids made by this session (in process or by `kata` subprocesses), for the final check
+RUNS: set[str] = set()
+# (case, verdict, seconds) for the closing summary
+VERDICTS: list[tuple[str, str, float]] = []
+
+
+def client() -> docker.DockerClient:
+    return connect()
+
+
+def exercise(*, env: dict[str, str] | None = None, timeout_s: float | None = None,
+             build_timeout_s: float | None = None, services: dict | None = None) -> Exercise:
+    """The hostile exercise with a few changes (a frozen model, so a changed copy)."""
+    ex = EXERCISE
+    app = ex.app
+    if env is not None:
+        app = app.model_copy(update={"env": {**app.env, **env}})
+    if timeout_s is not None:
+        app = app.model_copy(update={"readiness": app.readiness.model_copy(
+            update={"timeout_s": timeout_s})})
+    changes: dict[str, Any] = {"app": app}
+    if build_timeout_s is not None:
+        changes["limits"] = ex.limits.model_copy(update={"build_timeout_s": build_timeout_s})
+    if services is not None:
+        changes["services"] = services
+    return ex.model_copy(update=changes)
+
+
+@dataclass
+class Graded:
+    report: Report
+    seconds: float
+    run_id: str = ""
+
+
+def grade_repo(folder: Path, only: set[str] | None, ex: Exercise | None = None,
+               emit: Handler = ignore, factory: Callable | None = None) -> Graded:
+    """Grade a fixture repo with the real engine, in this process; time it."""
+    ex = ex or EXERCISE
+    docker_client = client()
+    made: list[str] = []
+
+    def sandbox(e: Exercise, run_id: str) -> DockerSandbox:
+        made.append(run_id)
+        RUNS.add(run_id)
+        if factory is not None:
+            return factory(e, run_id, docker_client)
+        return DockerSandbox(limits=e.limits, run_id=run_id, client=docker_client)
+
+    start = time.monotonic()
+    report = grade(ex, open_repo(folder), GRADERS, sandbox, GradeOptions(only=only), emit)
+    return Graded(report, time.monotonic() - start, made[0] if made else "")
+
+
+def copy_repo(name: str, dest: Path) -> Path:
+    shutil.copytree(REPOS / name, dest, symlinks=True)
+    return dest
+
+
+# -- the kata command ---------------------------------------------------------------------
+def kata_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env.update({"KATA_HOME": str(HOME), "NO_COLOR": "1", "COLUMNS": "100", "TERM": "dumb"})
+    env.update(extra)
+    return env
+
+
+def run_kata(*args: str, timeout_s: float = 120, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(KATA), *args], capture_output=True, text=True, cwd=ROOT,
+                          env=kata_env(**env), timeout=timeout_s, check=False)
+
+
+@dataclass
+class KataProcess:
+    """``kata grade`` running in the background, its stderr collected as it comes."""
+
+    proc: subprocess.Popen
+    err_path: Path
+    runs: set[str] = field(default_factory=set)
+
+    @property
+    def stderr(self) -> str:
+        return self.err_path.read_text(errors="replace")
+
+    def labels(self) -> list[dict[str, str]]:
+        """Labels of the containers this process made (and notes their run ids)."""
+        owner = f"{HOST}:{self.proc.pid}"
+        found = [c.labels for c in client().containers.list(
+            all=True, filters={"label": f"{PID_LABEL}={owner}"})]
+        for labels in found:
+            self.runs.add(labels.get(RUN_LABEL, ""))
+            RUNS.add(labels.get(RUN_LABEL, ""))
+        return found
+
+    def networks(self) -> set[str]:
+        owner = f"{HOST}:{self.proc.pid}"
+        return {n.name for n in client().networks.list(filters={"label": f"{PID_LABEL}={owner}"})}
+
+    def wait_for(self, check: Callable[[], bool], within_s: float, what: str) -> None:
+        end = time.monotonic() + within_s
+        while time.monotonic() < end:  # bounded in time
+            if self.proc.poll() is not None:
+                raise AssertionError(f"kata ended ({self.proc.returncode}) before {what}:\n"
+                                     f"{self.stderr}")
+            if check():
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"no {what} within {within_s:.0f} s:\n{self.stderr}")
+
+    def signal(self, signum: int) -> None:
+        self.proc.send_signal(signum)
+
+    def finish(self, within_s: float = 60) -> int:
+        try:
+            return self.proc.wait(timeout=within_s)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()  # only the process this test started, by its handle
+            self.proc.wait(timeout=30)
+            raise AssertionError(f"kata did not end within {within_s:.0f} s:\n{self.stderr}")
+
+
+def start_kata(tmp_path: Path, *args: str, **env: str) -> KataProcess:
+    err_path = tmp_path / f"kata-{time.monotonic_ns()}.err"
+    with open(err_path, "w") as err, open(os.devnull, "w") as out:
+        proc = subprocess.Popen([str(KATA), *args], stdout=out, stderr=err, cwd=ROOT,
+                                env=kata_env(**env))
+    return KataProcess(proc, err_path)
+
+
+def python_driver(code: str, timeout_s: float = 180) -> dict:
+    """Run ``code`` in a fresh interpreter (kata's venv); it prints one JSON line last."""
+    done = subprocess.run([str(PYTHON), "-c", code], capture_output=True, text=True, cwd=ROOT,
+                          env=kata_env(), timeout=timeout_s, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# -- what must not be left behind ----------------------------------------------------------
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _foreign(labels: dict[str, str]) -> bool:
+    """Owned by a live process other than this test session: another engineer's grading
+    (or a `kata grade --keep` left on purpose) on a shared machine. Never so in CI."""
+    owner = labels.get(PID_LABEL, "")
+    if labels.get(RUN_LABEL) in RUNS:
+        return False
+    if owner == "kept":
+        return True
+    host, _, pid = owner.partition(":")
+    return host == HOST and pid.isdigit() and int(pid) != os.getpid() and _pid_alive(int(pid))
+
+
+def bridges_blocked() -> set[str]:
+    """Bridges that have kata's host-block rule in the INPUT chain."""
+    if not shutil.which("iptables"):
+        return set()
+    rules = subprocess.run(["iptables", "-w", "5", "-S", "INPUT"], capture_output=True,
+                           text=True, timeout=30, check=False).stdout
+    return set(re.findall(r"-i (kt[0-9a-f]+) .*-j DROP", rules))
+
+
+def leftovers(runs: set[str] | None = None) -> list[str]:
+    """Everything labelled kata that should be gone: of the given runs, or (None) of any
+    run that is not a live foreign one. Also the host-block rules of vanished networks."""
+    c = client()
+
+    def wanted(labels: dict[str, str]) -> bool:
+        if runs is not None:
+            return labels.get(RUN_LABEL) in runs
+        return not _foreign(labels)
+
+    found = [f"container {x.name}" for x in c.containers.list(all=True, filters={"label": LABEL})
+             if wanted(x.labels)]
+    found += [f"network {n.name}" for n in c.networks.list(filters={"label": LABEL})
+              if wanted(n.attrs.get("Labels") or {})]
+    found += [f"volume {v.name}" for v in c.volumes.list(filters={"label": LABEL})
+              if wanted(v.attrs.get("Labels") or {})]
+    found += [f"image {i.tags or i.id}" for i in c.images.list(filters={"label": LABEL})]
+    found += [f"test container {x.name}"
+              for x in c.containers.list(all=True, filters={"label": TEST_LABEL})]
+    found += [f"test network {n.name}" for n in c.networks.list(filters={"label": TEST_LABEL})]
+    live = {(n.attrs.get("Options") or {}).get("com.docker.network.bridge.name")
+            for n in c.networks.list(filters={"label": LABEL})}
+    mine = {f"kt{r[:12]}" for r in (runs if runs is not None else RUNS) if r}
+    for bridge in bridges_blocked() - live:
+        if runs is None or bridge in mine:
+            found.append(f"iptables INPUT rule for {bridge}")
+    return found
+
+
+def wait_gone(runs: set[str], within_s: float = 20) -> list[str]:
+    """Leftovers of these runs, after giving Docker a moment to finish removing them."""
+    end = time.monotonic() + within_s
+    left = leftovers(runs)
+    while left and time.monotonic() < end:  # bounded in time
+        time.sleep(0.5)
+        left = leftovers(runs)
+    return left
+
+
+def build_containers(token: str) -> list[str]:
+    """Build containers (the legacy builder's, unlabelled) whose command holds ``token``."""
+    return [x.id for x in client().containers.list(all=True)
+            if token in " ".join(x.attrs.get("Config", {}).get("Cmd") or [])]
+
+
+def remove_hostile_images() -> None:
+    """The suite's cached learner images (kata-cache/hostile:*), so it leaves none."""
+    c = client()
+    for img in c.images.list(name="kata-cache/hostile"):
+        try:
+            c.images.remove(img.id, force=True)
+        except docker.errors.APIError:
+            pass
+
+
+def verdict(case: str, text: str, seconds: float) -> None:
+    VERDICTS.append((case, text, seconds))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def hostile_session(request: pytest.FixtureRequest) -> Iterator[None]:
+    """At the end of the session: nothing kata made is left; print each case's verdict."""
+    yield
+    if getattr(request.config, "_hostile_done", False):
+        return
+    request.config._hostile_done = True  # imported by several modules: act once
+    left = wait_gone(RUNS, within_s=20) + leftovers(None)
+    remove_hostile_images()
+    term = request.config.pluginmanager.getplugin("terminalreporter")
+    if term is not None and VERDICTS:
+        term.write_line("")
+        term.write_line("hostile repositories — case · verdict · seconds")
+        for case, text, seconds in VERDICTS:
+            term.write_line(f"  {case:<28} {text:<70} {seconds:6.1f}")
+    assert not sorted(set(left)), f"left behind after the hostile suite: {sorted(set(left))}"
+
+
+def signal_name(signum: int) -> str:
+    return signal.Signals(signum).name
+
+
+def no_traceback(*texts: str) -> None:
+    for text in texts:
+        assert "Traceback" not in text, text[-3000:]
+
