@@ -9,7 +9,7 @@ from ._load import drive
 @requirement("load")
 def test_get_set_mix_over_many_connections(app: GradedApp):
     t = app.thresholds.get("load", {})
-    min_ops, max_p99 = float(t.get("min_ops_per_s", 2500)), float(t.get("max_p99_ms", 100))
+    min_ops, max_p99 = float(t.get("min_ops_per_s", 2500)), float(t.get("max_p99_ms", 50))
     connections = int(t.get("connections", 50))
     result = drive(app.host, app.port, connections=connections,
                    duration_s=float(t.get("duration_s", 3)), seed=str(app.seed))

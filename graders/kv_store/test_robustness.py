@@ -14,7 +14,9 @@ MALFORMED = {
     "negative-bulk-length": b"*1\r\n$-5\r\n",
     "bulk-length-too-large": b"*1\r\n$99999999999\r\n",
     "bulk-without-dollar": b"*1\r\nPING\r\n",
-    "binary-garbage": b"\xff\xfe\x00\x01\x80garbage\r\n",
+    # (no NUL before the newline: Redis reads inline commands as C strings and would wait)
+    "binary-garbage": b"\xff\xfe\x01\x80garbage\r\n",
+    "unbalanced-quotes": b'"unbalanced\r\n',
 }
 
 

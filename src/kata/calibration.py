@@ -14,10 +14,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from kata.history import state_dir
 
@@ -111,6 +112,6 @@ def calibrated(key: str, basis: dict[str, Any],
             return cached, False
     figures, detail = measure()
     cal = Calibration(key=key, figures=figures, basis=basis, detail=detail,
-                      measured_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+                      measured_at=datetime.now(UTC).isoformat(timespec="seconds"))
     save(cal)
     return cal, True

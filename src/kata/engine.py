@@ -21,11 +21,11 @@ from kata import __version__
 from kata._poll import wait_until
 from kata.catalog.models import Exercise
 from kata.diagnoses import Clues, diagnose, diagnose_graded
-from kata.errors import KataError, RepoProblem, ServiceDied
+from kata.errors import ExerciseInvalid, KataError, RepoProblem, ServiceDied
 from kata.events import Handler, LogLine, PhaseFinished, PhaseStarted, RequirementJudged, ignore
 from kata.outcomes import Outcome, Status
 from kata.readiness import wait_ready
-from kata.repo import Repo
+from kata.repo import Repo, open_repo
 from kata.report import Phase, Problem, Report, RequirementResult, RunInfo
 from kata.sandbox.base import AppHandle, Image, Sandbox, ServiceHandle
 from kata.scoring import points_for, score
@@ -45,6 +45,7 @@ class GradeOptions:
     # The overall deadline only stops work not yet started; what it stops is reported as
     # not reached. Each requirement has its own timeout besides.
     deadline_s: float | None = None
+    recalibrate: bool = False  # measure the reference again for load SLOs (no cached figures)
 
 
 SandboxFactory = Callable[[Exercise, str], Sandbox]
@@ -143,6 +144,8 @@ def grade(
                     ready=ready,
                     emit=emit,
                     deadline=deadline,
+                    start_reference=lambda: _reference_app(exercise, sandbox_factory),
+                    recalibrate=options.recalibrate,
                 )
                 # "boot" is already a phase (starting the app); its check is reported apart.
                 with run.phase("boot check" if grader == "boot" else grader):
@@ -204,6 +207,37 @@ def _cache_tag(exercise: Exercise, repo: Repo) -> str:
     """One cached image per (exercise, repository folder): a warm grade reuses its layers."""
     digest = hashlib.sha1(str(repo.path).encode()).hexdigest()[:12]
     return f"kata-cache/{exercise.id}:{digest}"
+
+
+@contextmanager
+def _reference_app(exercise: Exercise, sandbox_factory: SandboxFactory) -> Iterator[AppHandle]:
+    """The exercise's reference solution, running with its own services in a fresh sandbox
+    from the same factory (same limits, labels and clean-up), removed afterwards. Its image
+    is cached under a tag made of the folder's content hash."""
+    from kata.calibration import folder_digest
+
+    ref = exercise.reference_path
+    sandbox = sandbox_factory(exercise, new_run_id())
+    try:
+        try:
+            repo = open_repo(ref)
+            image = sandbox.build(
+                repo.build_context(), str(repo.dockerfile()), exercise.limits.build_timeout_s,
+                lambda line: None,
+                cache_tag=f"kata-cache/{exercise.id}-reference:{folder_digest(ref)[:12]}",
+            )
+            services = _start_services(exercise, sandbox, _Run(exercise, ignore))
+            app = sandbox.start_app(image, _app_env(exercise, services), exercise.app.port,
+                                    serve=True)
+            wait_ready(app, exercise.app.readiness)
+        except RepoProblem as p:
+            raise ExerciseInvalid(
+                f"the reference solution of {exercise.id} could not be started: {p.message}",
+                f"grade {ref} on its own to see why",
+            ) from None
+        yield app
+    finally:
+        sandbox.close()
 
 
 def _check_services(services: dict[str, ServiceHandle]) -> None:

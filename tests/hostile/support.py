@@ -44,7 +44,9 @@ PYTHON = ROOT / ".venv" / "bin" / "python"
 CATALOG = load_catalog(HOME)
 EXERCISE = CATALOG.get("hostile")
 GRADERS = CATALOG.grader_dir(EXERCISE)
-TEST_LABEL = "kata.test"  # what the tests themselves start (listeners): never `kata`
+# What these tests start themselves (listeners): labelled kata.test=hostile, never `kata`.
+TEST_LABEL = "kata.test"
+TEST_LABELS = {TEST_LABEL: "hostile"}
 HOST = socket.gethostname()
 
 # run ids made by this session (in process or by `kata` subprocesses), for the final check
@@ -134,8 +136,8 @@ class KataProcess:
     def labels(self) -> list[dict[str, str]]:
         """Labels of the containers this process made (and notes their run ids)."""
         owner = f"{HOST}:{self.proc.pid}"
-        found = [c.labels for c in client().containers.list(
-            all=True, filters={"label": f"{PID_LABEL}={owner}"})]
+        found = [c.attrs.get("Labels") or {} for c in client().containers.list(
+            all=True, sparse=True, filters={"label": f"{PID_LABEL}={owner}"})]
         for labels in found:
             self.runs.add(labels.get(RUN_LABEL, ""))
             RUNS.add(labels.get(RUN_LABEL, ""))
@@ -226,16 +228,18 @@ def leftovers(runs: set[str] | None = None) -> list[str]:
             return labels.get(RUN_LABEL) in runs
         return not _foreign(labels)
 
-    found = [f"container {x.name}" for x in c.containers.list(all=True, filters={"label": LABEL})
-             if wanted(x.labels)]
+    found = [f"container {x.attrs.get('Names')}" for x in c.containers.list(
+        all=True, sparse=True, filters={"label": LABEL}) if wanted(x.attrs.get("Labels") or {})]
     found += [f"network {n.name}" for n in c.networks.list(filters={"label": LABEL})
               if wanted(n.attrs.get("Labels") or {})]
     found += [f"volume {v.name}" for v in c.volumes.list(filters={"label": LABEL})
               if wanted(v.attrs.get("Labels") or {})]
-    found += [f"image {i.tags or i.id}" for i in c.images.list(filters={"label": LABEL})]
-    found += [f"test container {x.name}"
-              for x in c.containers.list(all=True, filters={"label": TEST_LABEL})]
-    found += [f"test network {n.name}" for n in c.networks.list(filters={"label": TEST_LABEL})]
+    if runs is None:  # the session's end: images and the tests' own listeners too
+        found += [f"image {i.tags or i.id}" for i in c.images.list(filters={"label": LABEL})]
+        mine = {"label": f"{TEST_LABEL}=hostile"}
+        found += [f"test container {x.attrs.get('Names')}"
+                  for x in c.containers.list(all=True, sparse=True, filters=mine)]
+        found += [f"test network {n.name}" for n in c.networks.list(filters=mine)]
     live = {(n.attrs.get("Options") or {}).get("com.docker.network.bridge.name")
             for n in c.networks.list(filters={"label": LABEL})}
     mine = {f"kt{r[:12]}" for r in (runs if runs is not None else RUNS) if r}
@@ -257,8 +261,8 @@ def wait_gone(runs: set[str], within_s: float = 20) -> list[str]:
 
 def build_containers(token: str) -> list[str]:
     """Build containers (the legacy builder's, unlabelled) whose command holds ``token``."""
-    return [x.id for x in client().containers.list(all=True)
-            if token in " ".join(x.attrs.get("Config", {}).get("Cmd") or [])]
+    return [x.id for x in client().containers.list(all=True, sparse=True)
+            if token in (x.attrs.get("Command") or "")]
 
 
 def remove_hostile_images() -> None:
@@ -285,11 +289,13 @@ def hostile_session(request: pytest.FixtureRequest) -> Iterator[None]:
     left = wait_gone(RUNS, within_s=20) + leftovers(None)
     remove_hostile_images()
     term = request.config.pluginmanager.getplugin("terminalreporter")
-    if term is not None and VERDICTS:
-        term.write_line("")
-        term.write_line("hostile repositories — case · verdict · seconds")
-        for case, text, seconds in VERDICTS:
-            term.write_line(f"  {case:<28} {text:<70} {seconds:6.1f}")
+    capture = request.config.pluginmanager.getplugin("capturemanager")
+    if term is not None and capture is not None and VERDICTS:
+        with capture.global_and_fixture_disabled():
+            term.write_line("")
+            term.write_line("hostile repositories: case · seconds · verdict")
+            for case, text, seconds in VERDICTS:
+                term.write_line(f"  {case:<24} {seconds:5.1f} s  {text}")
     assert not sorted(set(left)), f"left behind after the hostile suite: {sorted(set(left))}"
 
 

@@ -165,6 +165,8 @@ def grade(
     deadline: Optional[float] = typer.Option(
         None, help="overall seconds; work not started by then is reported as not reached"),
     history: bool = typer.Option(True, help="compare with this repo's previous grade"),
+    recalibrate: bool = typer.Option(
+        False, "--recalibrate", help="measure the reference solution again for load SLOs"),
     pass_mark: Optional[int] = typer.Option(None, "--pass-mark", min=0, max=100,
                                             help="override the exercise's pass mark (percent)"),
     record: Optional[str] = typer.Option(None, "--record", help="also record the grade in this "
@@ -195,7 +197,7 @@ def grade(
         progress = Progress(err, verbose)
         options = GradeOptions(seed=seed, only=set(only) if only else None, keep=keep,
                                learner=learner, deadline_s=deadline,
-                               ci=github.ci_identity(os.environ))
+                               ci=github.ci_identity(os.environ), recalibrate=recalibrate)
         try:
             report = run_grade(
                 ex,

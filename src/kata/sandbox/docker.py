@@ -23,6 +23,7 @@ import signal
 import socket
 import subprocess
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -53,8 +54,9 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 LOG_TAIL_LINES = 60
 BUILD_MEMORY = 2 * 1024**3
 DOCKER_DNS = "127.0.0.11"
-LOG_MAX_BYTES = 5 * 2**20  # the app's json-file log is cut to this (one file)
+LOG_FILE_BYTES = 5 * 2**20  # the app's json-file log: two files of this, then it is cut
 WATCH_EVERY_S = 0.5
+SETTLE_CHECKS = 6  # after an interrupted create, look for what landed for three seconds
 WATCH_MAX_TICKS = 12 * 3600  # a watch never outlives six hours, whatever happens
 
 
@@ -92,7 +94,9 @@ def reap_orphans(client: docker.DockerClient, include_kept: bool = False) -> int
     dead: set[str] = set()
     host = socket.gethostname()
     labelled = [
-        *(c.labels for c in client.containers.list(all=True, filters={"label": LABEL})),
+        # sparse: no inspect per container, which fails when another run removes one meanwhile
+        *((c.attrs.get("Labels") or {})
+          for c in client.containers.list(all=True, sparse=True, filters={"label": LABEL})),
         *((n.attrs.get("Labels") or {}) for n in client.networks.list(filters={"label": LABEL})),
         *((v.attrs.get("Labels") or {}) for v in client.volumes.list(filters={"label": LABEL})),
     ]
@@ -111,7 +115,7 @@ def reap_orphans(client: docker.DockerClient, include_kept: bool = False) -> int
 def remove_run(client: docker.DockerClient, run_id: str | None) -> None:
     """Remove every container, network and volume of one run (all runs when None)."""
     label = f"{RUN_LABEL}={run_id}" if run_id else LABEL
-    for c in client.containers.list(all=True, filters={"label": label}):
+    for c in client.containers.list(all=True, sparse=True, filters={"label": label}):
         try:
             c.remove(force=True, v=True)
         except docker.errors.NotFound:
@@ -122,6 +126,8 @@ def remove_run(client: docker.DockerClient, run_id: str | None) -> None:
             n.remove()
         except docker.errors.NotFound:
             pass
+        except docker.errors.APIError:  # something not of this run joined it: cut it loose
+            _remove_network_by_force(client, n.id)
     for v in client.volumes.list(filters={"label": label}):
         try:
             v.remove(force=True)
@@ -132,6 +138,16 @@ def remove_run(client: docker.DockerClient, run_id: str | None) -> None:
             client.images.remove(img.id, force=True)
         except docker.errors.APIError:
             pass
+
+
+def _remove_network_by_force(client: docker.DockerClient, network_id: str) -> None:
+    try:
+        net = client.networks.get(network_id)
+        for endpoint in (net.attrs.get("Containers") or {}):
+            net.disconnect(endpoint, force=True)
+        net.remove()
+    except docker.errors.NotFound:
+        pass
 
 
 # The host firewall rule that stops the app network from reaching the host itself.
@@ -310,9 +326,9 @@ class DockerApp:
             if self.watch is not None:
                 self.watch.check()
             log_path = self.container.attrs.get("LogPath") or ""
-            log_full = bool(log_path) and os.path.getsize(log_path) >= LOG_MAX_BYTES * 0.9
+            log_cut = bool(log_path) and os.path.exists(log_path + ".1")  # it has rotated
         except (docker.errors.APIError, OSError):
-            log_full = False
+            log_cut = False
         if self.oom_seen:
             notes.append(f"the app was killed for using more than its {lim.memory_mb} MB of memory")
         refused = self.watch.pids_refused if self.watch is not None else 0
@@ -323,9 +339,9 @@ class DockerApp:
             notes.append(f"the app is at its limit of {lim.pids} processes and threads")
         if self.watch is not None and self.watch.tripped:
             notes.append(self.watch.disk_note)
-        if log_full:
-            notes.append(f"the app wrote more than {LOG_MAX_BYTES // 2**20} MB to its log: "
-                         "only the latest part was kept")
+        if log_cut:
+            notes.append(f"the app wrote more than {LOG_FILE_BYTES // 2**20} MB to its log: "
+                         "kata kept only the latest part")
         return notes
 
     def logs(self, tail_bytes: int = 4000) -> str:
@@ -396,6 +412,7 @@ class DockerSandbox:
     host_blocked: bool = False
     _closed: bool = False
     _watches: list[_Watch] = field(default_factory=list)
+    _unsettled: bool = False  # a create request was cut short; it may still land
 
     def __post_init__(self) -> None:
         self.labels = {
@@ -478,7 +495,10 @@ class DockerSandbox:
             raise BuildFailed(f"docker build failed: {error}", "fix the failing build step", log_tail)
         img = self.client.images.get(tag)
         # The image this tag pointed to before is now dangling: drop it (and only ours).
-        self.client.images.prune(filters={"dangling": True, "label": CACHE_LABEL})
+        try:
+            self.client.images.prune(filters={"dangling": True, "label": CACHE_LABEL})
+        except docker.errors.APIError:  # 409: another grading is pruning; it will do
+            pass
         return Image(tag=tag, size_bytes=int(img.attrs.get("Size", 0)))
 
     # -- network and services ------------------------------------------------------------
@@ -487,15 +507,16 @@ class DockerSandbox:
             return self.network_name
         name = f"kata-{self.run_id}"
         bridge = f"kt{self.run_id[:12]}"
-        self.client.networks.create(
-            name,
-            driver="bridge",
-            internal=True,  # no route out: the app reaches only what is on this network
-            labels=self.labels,
-            options={"com.docker.network.bridge.name": bridge},
-        )
-        self.network_name = name
-        self.host_blocked = _add_host_block(bridge)
+        with self._making():
+            self.client.networks.create(
+                name,
+                driver="bridge",
+                internal=True,  # no route out: the app reaches only what is on this network
+                labels=self.labels,
+                options={"com.docker.network.bridge.name": bridge},
+            )
+            self.network_name = name
+            self.host_blocked = _add_host_block(bridge)
         return name
 
     def start_service(
@@ -503,18 +524,19 @@ class DockerSandbox:
     ) -> DockerService:
         self.ensure_network()
         self._require_image(image)
-        container = self.client.containers.create(
-            image,
-            name=f"kata-{self.run_id}-{name}",
-            hostname=name,
-            environment=env,
-            labels={**self.labels, "kata.role": f"service:{name}"},
-            network=self.network_name,
-            mem_limit="1g",
-            memswap_limit="1g",
-            init=True,
-            detach=True,
-        )
+        with self._making():
+            container = self.client.containers.create(
+                image,
+                name=f"kata-{self.run_id}-{name}",
+                hostname=name,
+                environment=env,
+                labels={**self.labels, "kata.role": f"service:{name}"},
+                network=self.network_name,
+                mem_limit="1g",
+                memswap_limit="1g",
+                init=True,
+                detach=True,
+            )
         # Aliases must be set on the network endpoint; create() takes only the network name.
         net = self.client.networks.get(self.network_name)
         net.disconnect(container)
@@ -547,7 +569,7 @@ class DockerSandbox:
             cap_drop=["ALL"],
             security_opt=["no-new-privileges"],
             log_config={"type": "json-file",
-                        "config": {"max-size": str(LOG_MAX_BYTES), "max-file": "1"}},
+                        "config": {"max-size": str(LOG_FILE_BYTES), "max-file": "2"}},
             ulimits=[
                 docker.types.Ulimit(name="nofile", soft=4096, hard=4096),
                 # no one file beyond the disk limit: it fails with EFBIG at once, no overshoot
@@ -562,18 +584,20 @@ class DockerSandbox:
     def start_app(self, image: Image, env: dict[str, str], port: int, serve: bool = True) -> DockerApp:
         self.ensure_network()
         if self.data_dir:
-            self.client.volumes.create(f"kata-{self.run_id}-data", labels=self.labels)
+            with self._making():
+                self.client.volumes.create(f"kata-{self.run_id}-data", labels=self.labels)
         app = DockerApp(sandbox=self, image=image, port=port, env=env)
         if not serve:
             return app
-        app.container = self.client.containers.create(
-            image.tag,
-            name=f"kata-{self.run_id}-app",
-            hostname="app",
-            environment=env,
-            detach=True,
-            **self._app_options(),
-        )
+        with self._making():
+            app.container = self.client.containers.create(
+                image.tag,
+                name=f"kata-{self.run_id}-app",
+                hostname="app",
+                environment=env,
+                detach=True,
+                **self._app_options(),
+            )
         app.container.start()
         app.watch = _Watch(self.client, app.container.id, self.limits)
         self._watches.append(app.watch)
@@ -584,14 +608,15 @@ class DockerSandbox:
         self, image: Image, args: list[str], stdin: str | None, timeout_s: float, env: dict[str, str]
     ) -> Completed:
         """One run of the image as a command, in a fresh container, then removed."""
-        container = self.client.containers.create(
-            image.tag,
-            command=args,
-            environment=env,
-            stdin_open=stdin is not None,
-            detach=True,
-            **self._app_options(),
-        )
+        with self._making():
+            container = self.client.containers.create(
+                image.tag,
+                command=args,
+                environment=env,
+                stdin_open=stdin is not None,
+                detach=True,
+                **self._app_options(),
+            )
         watch = _Watch(self.client, container.id, self.limits)
         try:
             if stdin is not None:
@@ -624,6 +649,14 @@ class DockerSandbox:
             watch.stop()
             container.remove(force=True)
 
+    @contextmanager
+    def _making(self) -> Iterator[None]:
+        """Around a request that creates something: if it is cut short (Ctrl-C), Docker may
+        still finish it after close() has looked, so close() looks again for a while."""
+        self._unsettled = True
+        yield
+        self._unsettled = False
+
     def close(self) -> None:
         """Remove the run. A Ctrl-C or SIGTERM that arrives meanwhile waits until the run is
         gone (the signal is held, then delivered), so a second Ctrl-C cannot leave debris."""
@@ -634,6 +667,9 @@ class DockerSandbox:
             watch.stop()
         with _signals_held():
             remove_run(self.client, self.run_id)
+            for _ in range(SETTLE_CHECKS if self._unsettled else 0):
+                time.sleep(0.5)
+                remove_run(self.client, self.run_id)
             try:
                 self.client.images.remove(f"kata-app:{self.run_id}", force=True)
             except docker.errors.APIError:

@@ -52,6 +52,7 @@ class FakeApp:
 
     def restart(self) -> None:
         self.restarts += 1
+        self.exit_code = None  # the same container, started again
 
     def run(self, args: list[str], stdin: str | None = None, timeout_s: float = 30,
             env: dict[str, str] | None = None) -> Completed:

@@ -30,12 +30,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kata import __version__
 from kata import calibration as cal
+from kata._locust_child import MARKER
 from kata.errors import ExerciseInvalid, KataError
 from kata.events import LogLine
 from kata.outcomes import Outcome, Status
 from kata.sandbox.base import AppHandle
 from kata.stages import _slo
-from kata._locust_child import MARKER
 from kata.stages.registry import StageContext, stage
 
 MAX_USERS = 200
@@ -86,7 +86,7 @@ def run_profile(host: str, locustfile: str, opts: LoadOptions) -> dict[str, Any]
         try:
             done = subprocess.run(
                 [sys.executable, "-m", "kata._locust_child", json.dumps(spec)],
-                capture_output=True, text=True, timeout=budget, cwd=cwd,
+                check=False, capture_output=True, text=True, timeout=budget, cwd=cwd,
                 env={**os.environ, "PYTHONUNBUFFERED": "1"},
             )
         except subprocess.TimeoutExpired:
@@ -143,28 +143,32 @@ def _basis(ctx: StageContext, opts: LoadOptions, locustfile: str) -> dict[str, A
     }
 
 
-def _calibrate(ctx: StageContext, opts: LoadOptions, locustfile: str) -> cal.Calibration:
+def _measure_reference(ctx: StageContext, opts: LoadOptions, locustfile: str,
+                       ) -> tuple[dict[str, float], dict[str, Any]]:
     if ctx.start_reference is None:
         raise KataError(f"exercise {ctx.exercise.id}: its load SLOs are relative to the "
                         "reference solution, and this grade cannot start it",
                         "state absolute SLOs, or grade with the Docker sandbox")
+    ctx.emit(LogLine("load", "calibrating: the reference solution under the same load"))
+    with ctx.start_reference() as ref_app:
+        stats = run_profile(_host(ref_app), locustfile, opts)
+    pct = saturated(stats, opts.saturation_pct)
+    if pct is not None:
+        raise cal.NotCalibrated(f"load generator saturated ({pct:.0f}% CPU) while measuring "
+                                "the reference: no calibration")
+    return figures(stats), {"endpoints": stats.get("endpoints", []),
+                            "generator_cpu_pct": round(generator_cpu(stats["cpu_samples"]), 1)}
+
+
+def _calibrate(ctx: StageContext, opts: LoadOptions, locustfile: str,
+               ) -> tuple[cal.Calibration, bool]:
+    """The reference's figures on this machine: cached, or measured now (and cached)."""
     basis = _basis(ctx, opts, locustfile)
     key = cal.calibration_key(basis)
-
-    def measure() -> tuple[dict[str, float], dict[str, Any]]:
-        ctx.emit(LogLine("load", "calibrating: the reference solution under the same load"))
-        with ctx.start_reference() as ref_app:
-            stats = run_profile(_host(ref_app), locustfile, opts)
-        pct = saturated(stats, opts.saturation_pct)
-        if pct is not None:
-            raise cal.NotCalibrated(f"load generator saturated ({pct:.0f}% CPU) while measuring "
-                                    "the reference: no calibration")
-        return figures(stats), {"endpoints": stats.get("endpoints", []),
-                                "generator_cpu_pct": generator_cpu(stats["cpu_samples"])}
-
-    calibration, fresh = cal.calibrated(key, basis, measure, force=ctx.recalibrate)
+    calibration, fresh = cal.calibrated(
+        key, basis, lambda: _measure_reference(ctx, opts, locustfile), force=ctx.recalibrate)
     ctx.facts["calibration"] = {"key": key, "fresh": fresh, **calibration.figures}
-    return calibration
+    return calibration, fresh
 
 
 def _host(app: AppHandle) -> str:
@@ -210,6 +214,9 @@ def _breakdown(stats: dict[str, Any]) -> str:
 
 @stage("load")
 def load(ctx: StageContext) -> list[Outcome]:
+    """Measure, judge; a verdict that would cost points is confirmed once: the reference is
+    measured again just now (a cached calibration may come from a quieter moment) and the
+    app runs once more, right after it. The better of the two verdicts counts."""
     opts = options_of(ctx.options, ctx.exercise.id)
     path = ctx.grader_dir / opts.locustfile
     if not path.is_file():
@@ -220,26 +227,50 @@ def load(ctx: StageContext) -> list[Outcome]:
     except _slo.SLOInvalid as e:
         raise ExerciseInvalid(f"exercise {ctx.exercise.id}: load SLO {e}",
                               "correct the requirement's thresholds") from None
+    relative = any(s.relative for group in slos.values() for s in group)
     reference: dict[str, float] | None = None
-    if any(s.relative for group in slos.values() for s in group):
-        try:
-            reference = _calibrate(ctx, opts, str(path)).figures
-        except cal.NotCalibrated as e:
-            return [Outcome(r.id, Status.ERROR, f"{e}: result not scored") for r in ctx.requirements]
-    ctx.ready()
-    ctx.emit(LogLine("load", f"{opts.users} users for {opts.duration_s:g} s"))
-    stats = run_profile(_host(ctx.app), str(path), opts)
-    ctx.facts["load_stats"] = stats
-    pct = saturated(stats, opts.saturation_pct)
-    if pct is not None:
-        return [Outcome(r.id, Status.ERROR,
-                        f"load generator saturated ({pct:.0f}% CPU): result not scored — it "
-                        "measured itself, not the app", measurements={"generator_cpu_pct": pct})
-                for r in ctx.requirements]
-    outcomes = [judge(r.id, slos[r.id], stats, reference) for r in ctx.requirements]
+    fresh = False
+    try:
+        if relative:
+            calibration, fresh = _calibrate(ctx, opts, str(path))
+            reference = calibration.figures
+        stats = _run_app(ctx, opts, str(path))
+        outcomes = [judge(r.id, slos[r.id], stats, reference) for r in ctx.requirements]
+        if any(o.fraction is not None and o.fraction < 1.0 for o in outcomes):
+            if relative and not fresh:
+                reference, _ = _measure_reference(ctx, opts, str(path))
+            again = _run_app(ctx, opts, str(path))
+            second = [judge(r.id, slos[r.id], again, reference) for r in ctx.requirements]
+            outcomes = [_better(a, b, confirmed=relative and not fresh)
+                        for a, b in zip(outcomes, second)]
+    except (cal.NotCalibrated, Saturated) as e:
+        return [Outcome(r.id, Status.ERROR, f"{e}: result not scored") for r in ctx.requirements]
     code, oom = ctx.app.exit_status()
     if code is not None:
         why = "was OOM-killed" if oom else f"exited with code {code}"
         for o in outcomes:
             o.message = f"the app {why} under load\n{o.message}"
     return outcomes
+
+
+class Saturated(Exception):
+    pass
+
+
+def _run_app(ctx: StageContext, opts: LoadOptions, locustfile: str) -> dict[str, Any]:
+    ctx.ready()
+    ctx.emit(LogLine("load", f"{opts.users} users for {opts.duration_s:g} s"))
+    stats = run_profile(_host(ctx.app), locustfile, opts)
+    ctx.facts.setdefault("load_runs", []).append(stats)
+    pct = saturated(stats, opts.saturation_pct)
+    if pct is not None:
+        raise Saturated(f"load generator saturated ({pct:.0f}% CPU) — it measured itself, "
+                        "not the app")
+    return stats
+
+
+def _better(first: Outcome, second: Outcome, confirmed: bool) -> Outcome:
+    best = second if (second.fraction or 0.0) > (first.fraction or 0.0) else first
+    how = "best of 2 runs" + ("; the reference was measured again just now" if confirmed else "")
+    best.message += f"\n({how})"
+    return best

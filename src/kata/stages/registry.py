@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, ContextManager
 
 from kata.catalog.models import Exercise, Requirement
 from kata.errors import ExerciseInvalid
@@ -28,6 +28,10 @@ class StageContext:
     emit: Handler = ignore
     facts: dict[str, Any] = field(default_factory=dict)  # measurements shared across stages
     deadline: float | None = None  # time.monotonic() after which no new work starts
+    # The exercise's reference solution, built and started in a sandbox of its own (with
+    # its own services) for as long as the `with` lasts — what load calibration measures.
+    start_reference: Callable[[], ContextManager[AppHandle]] | None = None
+    recalibrate: bool = False  # measure the reference again even if a calibration is cached
 
     @property
     def options(self) -> dict[str, Any]:

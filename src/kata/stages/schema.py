@@ -13,6 +13,7 @@ Options, ``[graders.schema]`` in exercise.toml::
     max_time_s = 60                # budget for the whole run
     phases = ["examples", "coverage", "fuzzing"]
     request_timeout_s = 5
+    fuzz_from_responses = true     # false: fuzz ids from the whole range, not seen ones
     # Auth-protected APIs: register + log in once, send the token with every request.
     [graders.schema.auth]
     register = { method = "POST", path = "/auth/register", json = { username = "{username}", password = "{password}" } }
@@ -96,6 +97,9 @@ class SchemaOptions(_Strict):
         "examples", "coverage", "fuzzing"]
     mode: Literal["positive", "negative", "all"] = "all"
     request_timeout_s: float = Field(5.0, gt=0, le=60)
+    # Fuzzing draws ids and values from earlier answers by default; off, it draws them from
+    # the whole range the contract allows (a negative id is a valid request too).
+    fuzz_from_responses: bool = True
     auth: AuthStep | None = None
 
 
@@ -218,6 +222,7 @@ def _config(opts: SchemaOptions, base_url: str, seed: int, headers: dict[str, st
     for name in opts.checks:
         checks[name] = {"enabled": True}
     phases: dict[str, Any] = {p: {"enabled": p in opts.phases} for p in PHASES}
+    phases["fuzzing"]["extra-data-sources"] = {"responses": opts.fuzz_from_responses}
     data: dict[str, Any] = {
         "seed": seed,
         "cache": {"enabled": False},

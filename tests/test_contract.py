@@ -1,0 +1,55 @@
+"""The contract stage's treatment of a crashing app, on the in-memory sandbox: a test that
+leaves the app dead costs that requirement (an error saying so), and the app is started
+again for the requirements graded after it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kata.catalog.models import Exercise
+from kata.outcomes import Status
+from kata.sandbox.fake import FakeApp
+from kata.stages.contract import contract
+from kata.stages.registry import StageContext
+
+GRADER = '''
+from kata.testing import requirement
+
+
+@requirement("crashes")
+def test_crashes(app):
+    app.handle.exit_code = 3  # the app dies during this test
+    raise ConnectionResetError("connection reset by peer")
+
+
+@requirement("after")
+def test_after(app):
+    assert app.handle.exit_code is None, "the app should have been started again"
+    assert app.run("list", env={"TODO_DB": "/data/x.db"}).code == 0
+'''
+
+
+def _exercise() -> Exercise:
+    return Exercise.model_validate({
+        "id": "demo", "version": "1", "week": 1, "title": "Demo", "pass_mark": 50,
+        "requirements": [
+            {"id": "crashes", "title": "C", "points": 50, "grader": "contract"},
+            {"id": "after", "title": "A", "points": 50, "grader": "contract"},
+        ],
+    })
+
+
+def test_a_crash_costs_one_requirement_and_the_app_is_revived(tmp_path: Path):
+    (tmp_path / "test_demo.py").write_text(GRADER)
+    app, readied = FakeApp(port=8000), []
+    ex = _exercise()
+    ctx = StageContext(name="contract", exercise=ex, grader_dir=tmp_path,
+                       requirements=ex.requirements, app=app, services={}, seed=1,
+                       ready=lambda: readied.append(1))
+    outcomes = {o.requirement: o for o in contract(ctx)}
+    crashed = outcomes["crashes"]
+    assert crashed.status is Status.ERROR
+    assert "exited with code 3 during this test" in crashed.message
+    assert "restarted" in crashed.message
+    assert outcomes["after"].status is Status.PASS, outcomes["after"].message
+    assert app.restarts == 1 and readied == [1]
