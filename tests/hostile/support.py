@@ -144,8 +144,14 @@ class KataProcess:
         return found
 
     def networks(self) -> set[str]:
+        """Names of the networks this process made (and notes their run ids)."""
         owner = f"{HOST}:{self.proc.pid}"
-        return {n.name for n in client().networks.list(filters={"label": f"{PID_LABEL}={owner}"})}
+        found = client().networks.list(filters={"label": f"{PID_LABEL}={owner}"})
+        for n in found:
+            run = (n.attrs.get("Labels") or {}).get(RUN_LABEL, "")
+            self.runs.add(run)
+            RUNS.add(run)
+        return {n.name for n in found}
 
     def wait_for(self, check: Callable[[], bool], within_s: float, what: str) -> None:
         end = time.monotonic() + within_s

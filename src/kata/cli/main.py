@@ -174,9 +174,7 @@ def grade(
 ) -> None:
     """Build REPO, run it with its services, grade it, print the scorecard."""
     from kata.engine import GradeOptions
-    from kata.engine import grade as run_grade
-    from kata.repo import open_repo
-    from kata.sandbox.docker import DockerSandbox, connect
+    from kata.sandbox.docker import connect
 
     catalog = _catalog()
     pairs = _pick_exercises(catalog, exercise, repo)
@@ -194,22 +192,10 @@ def grade(
             if unknown:
                 raise UsageError(f"unknown requirement ids for {ex.id}: {sorted(unknown)}",
                                  f"run `kata show {ex.id}` to list them")
-        progress = Progress(err, verbose)
         options = GradeOptions(seed=seed, only=set(only) if only else None, keep=keep,
                                learner=learner, deadline_s=deadline,
                                ci=github.ci_identity(os.environ), recalibrate=recalibrate)
-        try:
-            report = run_grade(
-                ex,
-                open_repo(path),
-                catalog.grader_dir(ex),
-                lambda e, run_id: DockerSandbox(limits=e.limits, run_id=run_id, client=client,
-                                                data_dir=e.app.data_dir, keep=keep),
-                options,
-                progress,
-            )
-        finally:
-            progress.stop()
+        report = _grade_one(catalog, ex, path, options, client, verbose)
         out.print(render_scorecard(report))
         if history and not only:
             _show_progress(report)
@@ -229,6 +215,71 @@ def grade(
         raise typer.Exit(int(ExitCode.REPO))
     passed = all(r.score.passed for r in reports)
     raise typer.Exit(int(ExitCode.PASSED if passed else ExitCode.BELOW_PASS_MARK))
+
+
+def _grade_one(catalog: Catalog, ex: Exercise, path: Path, options, client, verbose: bool):
+    """One exercise on one folder with the real sandbox and the progress display."""
+    from kata.engine import grade as run_grade
+    from kata.repo import open_repo
+    from kata.sandbox.docker import DockerSandbox
+
+    progress = Progress(err, verbose)
+    try:
+        return run_grade(
+            ex,
+            open_repo(path),
+            catalog.grader_dir(ex),
+            lambda e, run_id: DockerSandbox(limits=e.limits, run_id=run_id, client=client,
+                                            data_dir=e.app.data_dir, keep=options.keep),
+            options,
+            progress,
+        )
+    finally:
+        progress.stop()
+
+
+@app.command()
+@edge
+def cohort(
+    exercise: str = typer.Argument(..., help="exercise id"),
+    repos: list[Path] = typer.Argument(..., help="one folder per learner (its name is the learner)"),
+    record: Optional[str] = typer.Option(None, "--record",
+                                         help="record every grade in this SQLite file or URL"),
+    reports_dir: Optional[Path] = typer.Option(None, "--reports", help="write each JSON report here"),
+    seed: int = typer.Option(1, help="seed for generated test data"),
+) -> None:
+    """For instructors: grade many learners' repositories, one after another, and rank them."""
+    from kata.engine import GradeOptions
+    from kata.sandbox.docker import connect
+
+    catalog = _catalog()
+    ex = catalog.get(exercise)
+    client = connect()
+    folders = [p for p in repos if p.is_dir()]
+    if not folders:
+        raise UsageError("no repository folders given", "pass one folder per learner")
+    table = Table("learner", "score", "%", "result", box=None, header_style="bold")
+    reports = []
+    for i, path in enumerate(folders, 1):
+        err.print(f"[bold]{i}/{len(folders)}[/] {path.name}")
+        options = GradeOptions(seed=seed, learner=path.name)
+        report = _grade_one(catalog, ex, path, options, client, verbose=False)
+        reports.append(report)
+        if report.problem:
+            result = f"[red]could not grade: {report.problem.message}[/]"
+        else:
+            lost = [r.id for r in report.requirements if r.status != "pass"]
+            result = ("[green]all requirements[/]" if not lost
+                      else "missing: " + ", ".join(lost))
+        table.add_row(path.name, f"{report.score.earned:g}/{report.score.max}",
+                      f"{report.score.percent:g}", result)
+        if reports_dir:
+            reports_dir.mkdir(parents=True, exist_ok=True)
+            (reports_dir / f"{path.name}.{ex.id}.json").write_text(to_json(report), "utf-8")
+    out.print(table)
+    if record:
+        leaderboard_cmd.record(record, reports, catalog)
+        out.print(f"recorded {len(reports)} grade(s) in {record}: see `kata leaderboard`")
 
 
 def _show_progress(report) -> None:

@@ -1,0 +1,156 @@
+"""The schema stage without Docker: schemathesis against a stub API on 127.0.0.1 — a
+conforming one, broken ones, one behind a token — and the verdict's wording."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from kata.errors import ExerciseInvalid
+from kata.outcomes import Status
+from kata.stages.schema import (
+    AuthFailed,
+    AuthStep,
+    Finding,
+    SchemaOptions,
+    SchemaRun,
+    judge,
+    obtain_token,
+    options_of,
+    run_schemathesis,
+)
+
+from _stubapi import CONTRACT, TOKEN, Behaviour, public_contract, serve
+
+FAST = SchemaOptions(max_examples=25, fuzz_from_responses=False, max_time_s=60)
+
+
+@pytest.fixture(autouse=True)
+def _state(tmp_path, monkeypatch):
+    monkeypatch.setenv("KATA_STATE_DIR", str(tmp_path / "state"))
+
+
+def _contract(tmp_path: Path, data: dict) -> Path:
+    path = tmp_path / "openapi.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def _run(tmp_path, behaviour: Behaviour, contract: dict | None = None, seed: int = 1,
+         opts: SchemaOptions = FAST, headers: dict | None = None) -> SchemaRun:
+    with serve(behaviour) as (host, port, _):
+        return run_schemathesis(_contract(tmp_path, contract or public_contract()),
+                                f"http://{host}:{port}", port, opts, seed, headers)
+
+
+def test_a_conforming_api_passes(tmp_path):
+    run = _run(tmp_path, Behaviour())
+    assert run.findings == [] and run.cases > 10 and run.operations == 2
+    o = judge("conformance", run)
+    assert o.status is Status.PASS
+    assert "conform to the contract" in o.message
+
+
+def test_a_500_on_a_negative_id_is_found_with_a_replayable_request(tmp_path):
+    run = _run(tmp_path, Behaviour(bug="negative-500"))
+    first = run.findings[0]
+    assert (first.operation, first.check) == ("GET /things/{id}", "not_a_server_error")
+    assert first.response.startswith("500")
+    assert first.request.startswith("GET /things/-")
+    # the replay aims at the learner's own machine, not kata's container address
+    assert first.replay.startswith("curl") and "http://localhost:" in first.replay
+    assert "127.0.0.1" not in first.replay
+    o = judge("conformance", run)
+    assert o.status is Status.FAIL
+    assert o.message.startswith("GET /things/{id}: server error (GET /things/-")
+    assert o.evidence["replay"] == first.replay and o.evidence["check"] == "not_a_server_error"
+
+
+def test_a_field_of_the_wrong_type_is_a_schema_finding(tmp_path):
+    run = _run(tmp_path, Behaviour(bug="wrong-type"))
+    checks = {(f.operation, f.check) for f in run.findings}
+    assert ("GET /things/{id}", "response_schema_conformance") in checks
+    o = judge("conformance", run)
+    assert "does not match the contract's schema" in o.message
+
+
+def test_the_same_seed_finds_the_same_thing(tmp_path):
+    a = _run(tmp_path, Behaviour(bug="negative-500"), seed=7)
+    b = _run(tmp_path, Behaviour(bug="negative-500"), seed=7)
+    assert a.findings == b.findings and a.cases == b.cases
+
+
+def test_a_requirement_can_narrow_the_checks_it_judges(tmp_path):
+    run = _run(tmp_path, Behaviour(bug="wrong-type"))
+    only_5xx = judge("no-5xx", run, checks=["not_a_server_error"])
+    assert only_5xx.status is Status.PASS
+    elsewhere = judge("health", run, operations=["GET /health"])
+    assert elsewhere.status is Status.PASS
+
+
+def test_the_time_budget_caps_the_run(tmp_path):
+    opts = SchemaOptions(max_examples=1000, max_time_s=1, fuzz_from_responses=False)
+    run = _run(tmp_path, Behaviour(delay_s=0.05), opts=opts)
+    assert run.stop_reason == "budget" and run.seconds < 10
+    assert "time budget" in judge("c", run).message
+
+
+def test_many_findings_name_the_first_and_count_the_rest():
+    f = [Finding(f"GET /x{i}", "not_a_server_error", "Server error", "", f"GET /x{i}",
+                 "500 boom", f"curl http://localhost:8000/x{i}") for i in range(5)]
+    o = judge("c", SchemaRun(findings=f, operations=6, cases=50))
+    assert o.message == ("GET /x0: server error (GET /x0 → 500 boom) (+4 more: GET /x1: "
+                         "server error; GET /x2: server error; GET /x3: server error and 1 more)")
+    assert o.fraction == pytest.approx(1 / 6)
+
+
+def test_unknown_checks_are_an_exercise_error():
+    with pytest.raises(ExerciseInvalid, match="unknown"):
+        options_of({"checks": ["not_a_check"]}, "demo")
+    with pytest.raises(ExerciseInvalid, match="max_examples"):
+        options_of({"max_examples": 0}, "demo")
+
+
+# -- the auth step ------------------------------------------------------------------------
+AUTH = {
+    "register": {"path": "/auth/register",
+                 "json": {"username": "{username}", "password": "{password}"}},
+    "login": {"path": "/auth/login", "form": {"username": "{username}",
+                                              "password": "{password}"}},
+    "token_path": "data.access_token",
+}
+
+
+def test_register_and_login_yield_the_bearer_header():
+    auth = AuthStep.model_validate(AUTH)
+    with serve(Behaviour(auth=True)) as (host, port, b):
+        with httpx.Client(base_url=f"http://{host}:{port}") as client:
+            headers = obtain_token(client, auth, seed=3)
+    assert headers == {"Authorization": f"Bearer {TOKEN}"}
+    assert b.seen == ["POST /auth/register", "POST /auth/login"]
+    assert next(iter(b.users)).startswith("kata_")
+
+
+def test_a_login_that_gives_no_token_says_so():
+    auth = AuthStep.model_validate({**AUTH, "register": None})  # never registered
+    with serve(Behaviour(auth=True)) as (host, port, _):
+        with httpx.Client(base_url=f"http://{host}:{port}") as client:
+            with pytest.raises(AuthFailed, match=r"login: POST /auth/login → expected 200 or "
+                                                 r"201, got 401"):
+                obtain_token(client, auth, seed=3)
+
+
+def test_schemathesis_sends_the_token(tmp_path):
+    auth = AuthStep.model_validate(AUTH)
+    with serve(Behaviour(auth=True)) as (host, port, _):
+        base = f"http://{host}:{port}"
+        contract = _contract(tmp_path, CONTRACT)
+        without = run_schemathesis(contract, base, port, FAST, 1)
+        with httpx.Client(base_url=base) as client:
+            headers = obtain_token(client, auth, seed=1)
+        with_token = run_schemathesis(contract, base, port, FAST, 1, headers)
+    assert any(f.response.startswith("401") for f in without.findings)
+    assert with_token.findings == []
