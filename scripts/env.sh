@@ -3,6 +3,7 @@
 #   - a Docker engine (installs docker.io and starts dockerd when `docker info` fails),
 #   - the Python package in .venv,
 #   - chromium, for the headless check of the HTML leaderboard,
+#   - wrk, the raw HTTP load tool bench/bench_load_ceiling.py compares kata's load grader with,
 #   - the local images (no registry here: python:3.X-slim, postgres, redis stand-ins).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -46,6 +47,14 @@ ensure_chromium() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
 }
 
+ensure_wrk() {
+  # The ceiling the load grader is measured against (bench/bench_load_ceiling.py).
+  if command -v wrk >/dev/null 2>&1; then return; fi
+  say "installing wrk (Debian package)"
+  apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null
+}
+
 ensure_images() {
   say "local images (built once, then skipped)"
   .venv/bin/kata images "$@"
@@ -54,3 +63,4 @@ ensure_images() {
 ensure_docker
 ensure_venv
 ensure_chromium
+ensure_wrk

@@ -96,6 +96,13 @@ def crash_midway(r: Report) -> str:
     return "work-1 pass; work-2, work-3 error: the app exited with code 3"
 
 
+def response_flood(r: Report) -> str:
+    assert r.problem is None, explain(r)
+    assert status(r) == {"ping": "fail"}, explain(r)
+    assert "over 32 MB; kata stopped reading it" in req(r, "ping").message, explain(r)
+    return req(r, "ping").message
+
+
 def disk_fill(r: Report) -> str:
     assert status(r) == {"ping": "error", "work-1": "error"}, explain(r)
     assert "more than its limit of 64 MB" in req(r, "work-1").message, explain(r)
@@ -135,18 +142,20 @@ class Case:
 
 MARKER = f"kata-hostile-{secrets.token_hex(4)}"
 CASES = {
-    "fork-bomb": Case("forkbomb", frozenset({"boot", "ping"}), 30, fork_bomb),
-    "memory-hog": Case("memhog", frozenset({"ping", "work-1"}), 30, memory_hog),
-    "hang-on-start": Case("hang", frozenset({"boot", "ping"}), 40, hang_on_start),
-    "health-dribbled": Case("slow-health", frozenset({"boot"}), 40, health_dribbled),
-    "slowloris": Case("slowloris", frozenset({"ping", "work-1"}), 45, slowloris),
-    "crash-midway": Case("crash", frozenset({"work-1", "work-2", "work-3"}), 30, crash_midway),
-    "disk-fill": Case("diskfill", frozenset({"ping", "work-1"}), 30, disk_fill),
-    "build-forever": Case("build-forever", frozenset({"boot"}), 40, build_timeout,
+    # bounds: the deadline that ends the case (if any) + ~3x the rest, as seen on 2 cores
+    "fork-bomb": Case("forkbomb", frozenset({"boot", "ping"}), 15, fork_bomb),
+    "memory-hog": Case("memhog", frozenset({"ping", "work-1"}), 15, memory_hog),
+    "hang-on-start": Case("hang", frozenset({"boot", "ping"}), 10 + 10, hang_on_start),
+    "health-dribbled": Case("slow-health", frozenset({"boot"}), 10 + 10, health_dribbled),
+    "slowloris": Case("slowloris", frozenset({"ping", "work-1"}), 4 + 8 + 10, slowloris),
+    "crash-midway": Case("crash", frozenset({"work-1", "work-2", "work-3"}), 15, crash_midway),
+    "response-flood": Case("bigbody", frozenset({"ping"}), 15, response_flood),
+    "disk-fill": Case("diskfill", frozenset({"ping", "work-1"}), 15, disk_fill),
+    "build-forever": Case("build-forever", frozenset({"boot"}), 10 + 10, build_timeout,
                           lambda: exercise(build_timeout_s=10), "kata-hostile-build-forever"),
-    "build-huge-layer": Case("build-huge", frozenset({"boot"}), 40, build_timeout,
+    "build-huge-layer": Case("build-huge", frozenset({"boot"}), 10 + 10, build_timeout,
                              lambda: exercise(build_timeout_s=10), "kata-hostile-build-huge"),
-    "escape-attempts": Case("escape", frozenset({"contained"}), 30, escape,
+    "escape-attempts": Case("escape", frozenset({"contained"}), 15, escape,
                             lambda: exercise(env={"MARKER": MARKER})),
 }
 
@@ -193,7 +202,7 @@ print(json.dumps({{
 
 
 def test_log_flood_is_capped_and_kata_memory_stays_bounded():
-    """The app writes more than 1 GiB to stdout before it even answers; Docker keeps 5 MB
+    """The app writes more than 2 GiB to stdout before it even answers; Docker keeps 10 MB
     of it, the report keeps 4000 characters, and kata's memory stays where it is for a
     quiet app (both measured in a fresh process)."""
     quiet = python_driver(_DRIVER.format(repo="well"))
@@ -203,7 +212,7 @@ def test_log_flood_is_capped_and_kata_memory_stays_bounded():
     assert any("to its log" in n for n in flood["notes"]), flood
     grew = flood["maxrss_mb"] - quiet["maxrss_mb"]
     assert grew < 64, f"kata grew by {grew:.0f} MB while the app flooded its log"
-    assert flood["seconds"] < 90, flood
+    assert flood["seconds"] < 45, flood  # ~12 s here: 2 GiB through Docker's log
     assert not wait_gone({quiet["run"], flood["run"]})
     verdict("log-flood", f"graded; log capped ({flood['notes'][0][:40]}…); kata max RSS "
             f"{flood['maxrss_mb']:.0f} MB vs {quiet['maxrss_mb']:.0f} MB quiet", flood["seconds"])
@@ -247,7 +256,7 @@ def test_links_in_the_build_context_are_not_followed_out(tmp_path, outside):
     assert "abs-link ->" in r.container_log_tail, r.container_log_tail  # copied as links
     assert "No such file" in r.container_log_tail, r.container_log_tail
     assert SECRET not in r.model_dump_json()
-    assert g.seconds < 30
+    assert g.seconds < 15
     verdict("symlink-in-context", "graded; links copied as links, targets not readable",
             g.seconds)
 
@@ -259,6 +268,7 @@ def test_copying_a_link_out_fails_the_build(tmp_path, outside):
     r = g.report
     assert r.problem is not None and r.problem.kind.startswith("build"), explain(r)
     assert SECRET not in r.model_dump_json()
+    assert g.seconds < 15
     verdict("symlink-copied", f"{r.problem.kind}: {r.problem.message[:60]}", g.seconds)
 
 
@@ -270,6 +280,7 @@ def test_dockerfile_linked_out_of_the_repo(tmp_path, outside):
     r = g.report
     assert r.problem is not None and r.problem.kind == "outside-repo", explain(r)
     assert SECRET not in r.model_dump_json()
+    assert g.seconds < 15
     verdict("dockerfile-link-out", f"{r.problem.kind}: {r.problem.message}", g.seconds)
 
 
@@ -283,6 +294,7 @@ def test_build_context_outside_the_repo(tmp_path, outside):
     r = g.report
     assert r.problem is not None and r.problem.kind == "outside-repo", explain(r)
     assert SECRET not in r.model_dump_json()
+    assert g.seconds < 15
     verdict("context-out-of-repo", f"{r.problem.kind}: {r.problem.message[:60]}", g.seconds)
 
 

@@ -60,7 +60,7 @@ def test_clear_message_and_exit_code(case, tmp_path):
     no_traceback(done.stdout, done.stderr)
     assert done.returncode == code, f"exit {done.returncode}, wanted {code}:\n{said}"
     assert phrase in said, said
-    assert took < 30, f"{case} took {took:.1f} s"
+    assert took < 10, f"{case} took {took:.1f} s"
     verdict(case, f"exit {done.returncode} ({code.name}): {phrase}", took)
 
 
@@ -94,5 +94,6 @@ def test_two_gradings_at_once_do_not_collide(tmp_path):
         assert [q["status"] for q in r["requirements"] if q["id"] in ids] == ["pass"] * 4
     RUNS.update(runs)
     assert not wait_gone(runs)
+    assert took < 50, f"took {took:.1f} s"  # ~17 s here: boot 4 s + two 5 s requests
     verdict("two-gradings-at-once", f"both exit 0, runs {' / '.join(sorted(runs))}, "
             "networks distinct", took)

@@ -60,5 +60,6 @@ def test_reference_grades_the_same_every_time(exercise_id):
             assert counts == counts0, (q.id, counts, counts0)
     assert {r.score.earned for r in reports} == {first.score.max}
     assert not wait_gone({run for _, run in graded})
+    assert took < ROUNDS * 60, f"{took:.0f} s"  # ~20-40 s a grade here
     verdict(f"determinism {exercise_id}", f"{ROUNDS} gradings: identical verdicts and points "
             f"({first.score.earned:g}/{first.score.max})", took)

@@ -35,15 +35,15 @@ from kata.sandbox.docker import PID_LABEL
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 LISTEN_PORT = 9009
-LISTENER = """
+LISTENER = f"""
 import socket
-s = socket.create_server(("0.0.0.0", %d))
+s = socket.create_server(("0.0.0.0", {LISTEN_PORT}))
 print("LISTENING", flush=True)
 for _ in range(1000):
     c, peer = s.accept()
     print("CONNECT", peer[0], flush=True)
     c.close()
-""" % LISTEN_PORT
+"""
 
 
 @dataclass
@@ -138,7 +138,7 @@ def test_the_app_reaches_neither_another_network_nor_the_host(listener, host_lis
     assert seen == {"reached_othernet": 0.0, "reached_gateway": 0.0}, seen
     assert listener.connections() == []
     assert host_listener.peers == []
-    assert g.seconds < 30
+    assert g.seconds < 20  # two dials that wait out their 2 s connect timeout
     assert not wait_gone({g.run_id})
     verdict("outbound-blocked", "other network and host gateway unreachable; listeners saw "
             "no connection", g.seconds)
@@ -174,4 +174,5 @@ def test_control_the_same_dials_connect_without_the_blocks(listener, host_listen
     assert len(host_listener.peers) == 1, host_listener.peers
     assert listener.connections()[0] == host_listener.peers[0]  # both from the app
     assert not wait_gone({g.run_id})
+    assert g.seconds < 15
     verdict("outbound-control", "without the blocks both listeners see the app", g.seconds)

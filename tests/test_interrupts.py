@@ -102,7 +102,7 @@ def test_interrupted_grade_exits_130_and_leaves_nothing(phase, signals, tmp_path
         while build_containers(token) and time.monotonic() < end:  # bounded in time
             time.sleep(0.5)
         assert not build_containers(token), "the interrupted build's container is still there"
-    assert took < 20, f"kata took {took:.1f} s to stop"
+    assert took < 10, f"kata took {took:.1f} s to stop"  # ~1 s here
     names = "+".join(s.name for s in signals)
     verdict(f"{names} at {phase}", f"exit 130, nothing left (runs: {sorted(proc.runs) or '-'})",
             took)

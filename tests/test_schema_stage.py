@@ -3,11 +3,14 @@ conforming one, broken ones, one behind a token — and the verdict's wording.""
 
 from __future__ import annotations
 
+import copy
 import json
+import socket
 from pathlib import Path
 
 import httpx
 import pytest
+from _stubapi import CONTRACT, TOKEN, Behaviour, public_contract, serve
 
 from kata.errors import ExerciseInvalid
 from kata.outcomes import Status
@@ -22,8 +25,6 @@ from kata.stages.schema import (
     options_of,
     run_schemathesis,
 )
-
-from _stubapi import CONTRACT, TOKEN, Behaviour, public_contract, serve
 
 FAST = SchemaOptions(max_examples=25, fuzz_from_responses=False, max_time_s=60)
 
@@ -80,7 +81,11 @@ def test_a_field_of_the_wrong_type_is_a_schema_finding(tmp_path):
 def test_the_same_seed_finds_the_same_thing(tmp_path):
     a = _run(tmp_path, Behaviour(bug="negative-500"), seed=7)
     b = _run(tmp_path, Behaviour(bug="negative-500"), seed=7)
-    assert a.findings == b.findings and a.cases == b.cases
+
+    def what(run):  # the stub's port differs between the two runs; nothing else may
+        return [(f.operation, f.check, f.request, f.response) for f in run.findings]
+
+    assert what(a) == what(b) and what(a) and a.cases == b.cases
 
 
 def test_a_requirement_can_narrow_the_checks_it_judges(tmp_path):
@@ -126,9 +131,9 @@ AUTH = {
 
 def test_register_and_login_yield_the_bearer_header():
     auth = AuthStep.model_validate(AUTH)
-    with serve(Behaviour(auth=True)) as (host, port, b):
-        with httpx.Client(base_url=f"http://{host}:{port}") as client:
-            headers = obtain_token(client, auth, seed=3)
+    with serve(Behaviour(auth=True)) as (host, port, b), \
+            httpx.Client(base_url=f"http://{host}:{port}") as client:
+        headers = obtain_token(client, auth, seed=3)
     assert headers == {"Authorization": f"Bearer {TOKEN}"}
     assert b.seen == ["POST /auth/register", "POST /auth/login"]
     assert next(iter(b.users)).startswith("kata_")
@@ -136,21 +141,37 @@ def test_register_and_login_yield_the_bearer_header():
 
 def test_a_login_that_gives_no_token_says_so():
     auth = AuthStep.model_validate({**AUTH, "register": None})  # never registered
-    with serve(Behaviour(auth=True)) as (host, port, _):
-        with httpx.Client(base_url=f"http://{host}:{port}") as client:
-            with pytest.raises(AuthFailed, match=r"login: POST /auth/login → expected 200 or "
-                                                 r"201, got 401"):
-                obtain_token(client, auth, seed=3)
+    with serve(Behaviour(auth=True)) as (host, port, _), \
+            httpx.Client(base_url=f"http://{host}:{port}") as client, \
+            pytest.raises(AuthFailed, match=r"login: POST /auth/login → expected 200 or 201, "
+                                            r"got 401"):
+        obtain_token(client, auth, seed=3)
 
 
 def test_schemathesis_sends_the_token(tmp_path):
     auth = AuthStep.model_validate(AUTH)
-    with serve(Behaviour(auth=True)) as (host, port, _):
+    contract = copy.deepcopy(CONTRACT)  # a secured operation documents its 401
+    contract["paths"]["/things/{id}"]["get"]["responses"]["401"] = {"description": "no token"}
+    with serve(Behaviour(auth=True)) as (host, port, b):
         base = f"http://{host}:{port}"
-        contract = _contract(tmp_path, CONTRACT)
-        without = run_schemathesis(contract, base, port, FAST, 1)
+        path = _contract(tmp_path, contract)
+        without = run_schemathesis(path, base, port, FAST, 1)
+        refused, b.authorized = b.authorized, 0
         with httpx.Client(base_url=base) as client:
             headers = obtain_token(client, auth, seed=1)
-        with_token = run_schemathesis(contract, base, port, FAST, 1, headers)
-    assert any(f.response.startswith("401") for f in without.findings)
-    assert with_token.findings == []
+        with_token = run_schemathesis(path, base, port, FAST, 1, headers)
+    assert refused == 0 and b.authorized > 10
+    assert without.findings == [] and with_token.findings == []
+
+
+def test_a_request_without_an_answer_is_the_apps_failure(tmp_path):
+    with socket.socket() as sock:  # a port nobody listens on: every request is refused
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    opts = SchemaOptions(max_examples=1, phases=["fuzzing"])
+    run = run_schemathesis(_contract(tmp_path, public_contract()), f"http://127.0.0.1:{port}",
+                           port, opts, 1)
+    silent = [f for f in run.findings if f.check == "no_answer"]
+    assert silent and "refused or closed without an answer" in silent[0].detail
+    o = judge("conformance", run, checks=["not_a_server_error"])  # counted whatever the checks
+    assert o.status is Status.FAIL and ": no answer (" in o.message

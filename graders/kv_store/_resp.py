@@ -87,7 +87,7 @@ def printf(data: bytes) -> str:
     body = "".join(
         {"\r": "\\r", "\n": "\\n", "'": "'\\''", "%": "%%", "\\": "\\\\"}.get(ch, ch)
         if 32 <= ord(ch) < 127 or ch in "\r\n" else f"\\x{ord(ch):02x}"
-        for ch in trim(data.decode("latin-1"), 300))
+        for ch in data[:300].decode("latin-1"))
     return f"printf '{body}' | nc -q 1 localhost 6379"
 
 

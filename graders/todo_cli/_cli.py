@@ -71,7 +71,10 @@ class Todo:
         """Run a command that must succeed (exit 0)."""
         c = self.run(*args, env=env, timeout_s=timeout_s)
         if c.code != 0 or c.timed_out:
-            raise AssertionError(f"`{command(c.args, env)}` → expected exit 0, got {shown(c)}")
+            lost = (f" — id {args[1]} was printed by an earlier `todo add`; {FRESH}"
+                    if c.code == 1 and args[0] in ("done", "delete") else "")
+            raise AssertionError(
+                f"`{command(c.args, env)}` → expected exit 0, got {shown(c)}{lost}")
         return c
 
     def add(self, *titles: str, env: dict[str, str] | None = None,

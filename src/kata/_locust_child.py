@@ -8,8 +8,9 @@ imports — pytest, httpx — would come before the monkey-patching). It prints 
 run (locust's CSV files lag behind the run, so they are not used).
 
 The run: spawn the users, let them warm up, reset the stats, measure for ``duration_s``
-(or until ``max_requests``), stop. The child also samples its own CPU time once a second,
-so the parent can tell a saturated generator (which measures itself, not the app).
+(or until ``max_requests``), stop. The child also samples its own CPU time once a second
+and how late its event loop wakes up, so the parent can tell a saturated generator (which
+measures itself, not the app).
 """
 
 from __future__ import annotations
@@ -24,11 +25,20 @@ from typing import Any
 # Nothing here imports locust or gevent at module level: the parent imports MARKER from
 # this module, and must stay unpatched. The child patches first thing in main().
 MARKER = "KATA-LOAD-RESULT "
+LAG_TICK_S = 0.05
 
 
 def _cpu_seconds() -> float:
     t = os.times()
     return t.user + t.system
+
+
+def _quantiles(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {"p50": 0.0, "p95": 0.0, "n": 0}
+    ordered = sorted(values)
+    at = lambda q: ordered[min(int(q * len(ordered)), len(ordered) - 1)]
+    return {"p50": round(at(0.5), 2), "p95": round(at(0.95), 2), "n": len(ordered)}
 
 
 def _stats(env: Any, measured_s: float) -> dict:
@@ -99,13 +109,24 @@ def run(profile: dict) -> dict:
     done = gevent.event.Event()
 
     samples: list[tuple[float, float]] = []
+    lags: list[float] = []
 
     def sample_cpu() -> None:
         while True:
             samples.append((time.monotonic(), _cpu_seconds()))
             gevent.sleep(1.0)
 
+    def sample_lag() -> None:
+        """How late a 50 ms sleep wakes up: a busy (or starved) event loop answers late,
+        and every response time it records is late by as much."""
+        while True:
+            before = time.monotonic()
+            gevent.sleep(LAG_TICK_S)
+            if state["measuring"]:
+                lags.append(max(time.monotonic() - before - LAG_TICK_S, 0.0) * 1000)
+
     sampler = gevent.spawn(sample_cpu)
+    lag_sampler = gevent.spawn(sample_lag)
     runner.start(users, spawn_rate=float(profile.get("spawn_rate", users)))
     spawn_deadline = time.monotonic() + float(profile.get("spawn_timeout_s", 30))
     while runner.user_count < users and time.monotonic() < spawn_deadline:
@@ -124,12 +145,14 @@ def run(profile: dict) -> dict:
     result = _stats(env, ended - started)
     spawned = runner.user_count
     sampler.kill()
+    lag_sampler.kill()
     runner.quit()
     result.update(
         users=spawned,
         stopped_by=state["stopped_by"],
         cpu_samples=[[round(t - started, 3), round(c - cpu0, 4)] for t, c in samples],
         cpu_pct=round(100.0 * (cpu1 - cpu0) / max(ended - started, 1e-6), 1),
+        loop_lag_ms=_quantiles(lags),
     )
     return result
 

@@ -5,12 +5,18 @@ Containment, in one place:
   capability dropped, no-new-privileges, no Docker socket, a capped log;
 * what it writes is bounded too: overlay2 on ext4 has no per-container quota, so a file may
   not outgrow ``limits.disk_mb`` (RLIMIT_FSIZE) and a watch stops the app once its writable
-  layer does (``_Watch``, twice a second: the overshoot is what it writes in that time);
+  layer does (``_Watch``, four times a second: the overshoot is what it writes meanwhile);
 * the app's network is a private ``internal`` bridge: it reaches its services and nothing
   else. Docker still lets it reach the host through the bridge's gateway address, so an
   iptables rule drops new connections from that bridge to the host;
 * everything made here carries the labels ``kata`` and ``kata.run=<id>`` and is removed by
   ``close()`` — on success, error, Ctrl-C, and (through ``reap_orphans``) after a crash.
+  ``close()`` holds Ctrl-C and SIGTERM until it is done, and looks again for a while when
+  a create request was cut short (Docker may still carry it out).
+
+Not bounded here: the time to pack and send a huge build context (before the deadline
+starts), a data volume's size (outside the writable layer), and which local images a
+Dockerfile may build FROM (any on the machine, other learners' cached images included).
 """
 
 from __future__ import annotations
@@ -55,9 +61,9 @@ LOG_TAIL_LINES = 60
 BUILD_MEMORY = 2 * 1024**3
 DOCKER_DNS = "127.0.0.11"
 LOG_FILE_BYTES = 5 * 2**20  # the app's json-file log: two files of this, then it is cut
-WATCH_EVERY_S = 0.5
+WATCH_EVERY_S = 0.25
 SETTLE_CHECKS = 6  # after an interrupted create, look for what landed for three seconds
-WATCH_MAX_TICKS = 12 * 3600  # a watch never outlives six hours, whatever happens
+WATCH_MAX_TICKS = 4 * 6 * 3600  # a watch never outlives six hours, whatever happens
 
 
 def strip_ansi(text: str) -> str:
@@ -324,11 +330,11 @@ class DockerApp:
         try:
             self.exit_status()
             if self.watch is not None:
-                self.watch.check()
-            log_path = self.container.attrs.get("LogPath") or ""
-            log_cut = bool(log_path) and os.path.exists(log_path + ".1")  # it has rotated
-        except (docker.errors.APIError, OSError):
-            log_cut = False
+                self.watch.check()  # one last look
+        except (docker.errors.APIError, OSError, ValueError):
+            pass
+        log_path = self.container.attrs.get("LogPath") or ""
+        log_cut = bool(log_path) and os.path.exists(log_path + ".1")  # it has been cut
         if self.oom_seen:
             notes.append(f"the app was killed for using more than its {lim.memory_mb} MB of memory")
         refused = self.watch.pids_refused if self.watch is not None else 0
@@ -379,6 +385,8 @@ class DockerApp:
     def _pids_now(self) -> int:
         """Processes and threads in the app now (Docker's stats; slow, so asked once)."""
         if self.container is None or (self.watch and self.watch._pids_events is not None):
+            return 0
+        if not self.container.attrs.get("State", {}).get("Running"):
             return 0
         try:
             stats = self.container.stats(stream=False, one_shot=True)

@@ -227,6 +227,7 @@ def reference_line(verdicts: list[Verdict]) -> str:
             sign = "≤" if v.slo.direction == "max" else "≥"
             want = f"{v.slo.full.ref:g}×" + (
                 f" + {fmt_value(v.slo.metric, v.slo.full.plus)}" if v.slo.full.plus else "")
-            text += f" (yours {ratio:.2g}×, {sign} {want} {'✓' if v.met else '✗'})"
+            times = f"{ratio:.1f}×" if ratio < 10 else f"{ratio:.0f}×"
+            text += f" (yours {times}, {sign} {want} {'✓' if v.met else '✗'})"
         parts.append(text)
     return ("reference here: " + " · ".join(parts)) if parts else ""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, ContextManager
+from typing import Any
 
 from kata.catalog.models import Exercise, Requirement
 from kata.errors import ExerciseInvalid
@@ -30,7 +32,7 @@ class StageContext:
     deadline: float | None = None  # time.monotonic() after which no new work starts
     # The exercise's reference solution, built and started in a sandbox of its own (with
     # its own services) for as long as the `with` lasts — what load calibration measures.
-    start_reference: Callable[[], ContextManager[AppHandle]] | None = None
+    start_reference: Callable[[], AbstractContextManager[AppHandle]] | None = None
     recalibrate: bool = False  # measure the reference again even if a calibration is cached
 
     @property

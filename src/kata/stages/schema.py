@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import random
 import string
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,10 +37,12 @@ from typing import Any, Literal
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from kata.errors import ExerciseInvalid
+from kata.errors import ExerciseInvalid, RepoProblem
 from kata.outcomes import Outcome, Status
 from kata.stages.registry import StageContext, stage
 from kata.testing import trim
+
+NO_ANSWER = "no_answer"  # not a schemathesis check: a request that got no answer at all
 
 # What each check means, in the words a learner reads on the scorecard.
 CHECK_WORDS = {
@@ -55,6 +58,7 @@ CHECK_WORDS = {
     "use_after_free": "a deleted resource is still there",
     "ensure_resource_availability": "a created resource is not there",
     "ignored_auth": "answered without the required authentication",
+    NO_ANSWER: "no answer",
 }
 DEFAULT_CHECKS = [
     "not_a_server_error",
@@ -113,7 +117,7 @@ def options_of(ctx_options: dict[str, Any], exercise_id: str = "") -> SchemaOpti
             f"exercise {exercise_id}: [graders.schema] {where}: {first['msg']}",
             "correct the schema grader's options in exercise.toml",
         ) from None
-    unknown = [c for c in opts.checks if c not in CHECK_WORDS]
+    unknown = [c for c in opts.checks if c not in CHECK_WORDS or c == NO_ANSWER]
     if unknown:
         raise ExerciseInvalid(
             f"exercise {exercise_id}: [graders.schema] checks: unknown {unknown}",
@@ -210,7 +214,7 @@ class SchemaRun:
     findings: list[Finding] = field(default_factory=list)
     operations: int = 0
     cases: int = 0
-    errors: list[str] = field(default_factory=list)  # requests that got no answer
+    errors: list[str] = field(default_factory=list)  # what schemathesis could not test
     stop_reason: str = "completed"
     seconds: float = 0.0
 
@@ -250,7 +254,7 @@ def run_schemathesis(contract: Path, base_url: str, port: int, opts: SchemaOptio
     import schemathesis
     from hypothesis.configuration import set_hypothesis_home_dir
     from schemathesis.core.errors import LoaderError
-    from schemathesis.engine import events, from_schema
+    from schemathesis.engine import from_schema
 
     from kata.history import state_dir
 
@@ -264,17 +268,47 @@ def run_schemathesis(contract: Path, base_url: str, port: int, opts: SchemaOptio
         raise ExerciseInvalid(f"{contract}: not a usable OpenAPI contract: {e}",
                               "fix the exercise's contract file") from None
     result = SchemaRun()
+    # Not schemathesis' max-time: with one, it keeps fuzzing until the budget is spent. Here
+    # the budget is a cap: when it runs out, the stream is told to stop (it then finishes
+    # the case in flight and ends with its summary).
+    stream = from_schema(schema).execute()
+
+    def out_of_time() -> None:
+        result.stop_reason = "budget"
+        stream.stop()
+
+    timer = threading.Timer(opts.max_time_s, out_of_time)
+    timer.daemon = True
+    timer.start()
+    try:
+        result.seconds = _consume(stream, result, base_url, port, opts.request_timeout_s)
+    finally:
+        timer.cancel()
+    return result
+
+
+def _no_answer(error: Exception, timeout_s: float) -> str | None:
+    """What a request that got no answer ran into; None for errors that are not about the
+    app answering (an unsupported pattern in the contract, a health check…)."""
+    import requests
+
+    if isinstance(error, requests.Timeout):
+        return f"no answer within {timeout_s:g} s"
+    if isinstance(error, requests.ConnectionError):
+        return "the connection was refused or closed without an answer (did the app crash?)"
+    if isinstance(error, requests.RequestException):
+        return f"the request failed: {type(error).__name__}"
+    return None
+
+
+def _consume(stream: Any, result: SchemaRun, base_url: str, port: int,
+             timeout_s: float) -> float:
+    from schemathesis.engine import events
+
     seen: set[tuple[str, str]] = set()
     operations: set[str] = set()
     start = time.monotonic()
-    # Not schemathesis' max-time: with one, it keeps fuzzing until the budget is spent. Here
-    # the budget is a cap: past it, the stream is told to stop and ends with its summary.
-    deadline = start + opts.max_time_s
-    stream = from_schema(schema).execute()
     for event in stream:
-        if time.monotonic() > deadline and not stream.stop_event.is_set():
-            stream.stop()
-            result.stop_reason = "budget"
         if isinstance(event, events.ScenarioFinished):
             rec = event.recorder
             operations.add(rec.label)
@@ -286,16 +320,34 @@ def run_schemathesis(contract: Path, base_url: str, port: int, opts: SchemaOptio
                     seen.add((rec.label, node.name))
                     result.findings.append(_finding(rec, case_id, node, base_url, port))
         elif isinstance(event, events.NonFatalError):
-            result.errors.append(trim(f"{event.label}: {event.info.title}: {event.info.message}",
-                                      300))
+            silence = _no_answer(event.value, timeout_s)
+            if silence is None:  # the contract or a tool limit: not the learner's doing
+                result.errors.append(trim(f"{event.label}: {event.info.title}: "
+                                          f"{event.info.message}", 300))
+            elif (event.label, NO_ANSWER) not in seen:
+                seen.add((event.label, NO_ANSWER))
+                method = event.label.split(" ", 1)[0]
+                result.findings.append(Finding(event.label, NO_ANSWER, "No answer", silence,
+                                               event.label, "no answer",
+                                               f"curl -i -X {method} http://localhost:{port}"
+                                               f"{event.label.split(' ', 1)[-1]}"))
         elif isinstance(event, events.FatalError):
             raise ExerciseInvalid(f"schemathesis could not run: {event.exception}",
                                   "check the contract and the [graders.schema] options")
         elif isinstance(event, events.EngineFinished) and result.stop_reason != "budget":
             result.stop_reason = str(event.stop_reason.value)
     result.operations = len(operations)
-    result.seconds = time.monotonic() - start
-    return result
+    return time.monotonic() - start
+
+
+def _detail(failure: Any) -> str:
+    """The gist of schemathesis' message: its first paragraph (the schema dump and the
+    full value after it are left out), and where in the body the problem is."""
+    text = str(failure.message or "").strip().split("\n\n")[0]
+    where = getattr(failure, "instance_path", None)
+    if where:
+        text += f" (at {'/'.join(str(p) for p in where)})"
+    return trim(" ".join(text.split()), 240)
 
 
 def _finding(rec: Any, case_id: str, node: Any, base_url: str, port: int) -> Finding:
@@ -314,7 +366,7 @@ def _finding(rec: Any, case_id: str, node: Any, base_url: str, port: int) -> Fin
         operation=rec.label,
         check=node.name,
         title=failure.title,
-        detail=trim(" ".join(str(failure.message or "").split()), 300),
+        detail=_detail(failure),
         request=trim(_localhost(request, base_url, port), 200),
         response=answered,
         replay=trim(_localhost(node.failure_info.code_sample, base_url, port), 400),
@@ -327,7 +379,7 @@ def judge(rid: str, run: SchemaRun, checks: list[str] | None = None,
     """One requirement's outcome from the run: the first finding it owns, and a count of
     the others. Pure."""
     mine = [f for f in run.findings
-            if (checks is None or f.check in checks)
+            if (checks is None or f.check in checks or f.check == NO_ANSWER)
             and (operations is None or f.operation in operations)]
     measured = {"schema_operations": float(run.operations), "schema_cases": float(run.cases),
                 "schema_failures": float(len(mine))}
@@ -337,9 +389,11 @@ def judge(rid: str, run: SchemaRun, checks: list[str] | None = None,
         if run.errors and not run.cases:
             return Outcome(rid, Status.ERROR, f"the contract check could not run: {run.errors[0]}",
                            measurements=measured, duration_s=run.seconds)
+        untested = f" ({len(run.errors)} could not be tested: {run.errors[0]})" if run.errors \
+            else ""
         return Outcome(rid, Status.PASS,
                        f"{run.cases} generated requests on {run.operations} operations "
-                       f"conform to the contract{budget}",
+                       f"conform to the contract{budget}{untested}",
                        fraction=1.0, measurements=measured, duration_s=run.seconds)
     first = mine[0]
     others = mine[1:]
@@ -365,8 +419,9 @@ def schema(ctx: StageContext) -> list[Outcome]:
     if not contract.is_file():
         raise ExerciseInvalid(f"exercise {ctx.exercise.id}: no contract at {contract}",
                               "set [graders.schema] contract to the OpenAPI file")
+    if (down := revive(ctx)) is not None:
+        return [Outcome(r.id, Status.ERROR, down) for r in ctx.requirements]
     base_url = f"http://{ctx.app.ip}:{ctx.app.port}"
-    ctx.ready()
     headers: dict[str, str] = {}
     if opts.auth is not None:
         try:
@@ -382,5 +437,26 @@ def schema(ctx: StageContext) -> list[Outcome]:
                            opts.model_copy(update={"checks": sorted(checks_wanted)}),
                            ctx.seed, headers)
     ctx.facts["schema_run"] = run
-    return [judge(r.id, run, r.thresholds.get("checks") or opts.checks,
-                  r.thresholds.get("operations")) for r in ctx.requirements]
+    outcomes = [judge(r.id, run, r.thresholds.get("checks") or opts.checks,
+                      r.thresholds.get("operations")) for r in ctx.requirements]
+    code, oom = ctx.app.exit_status()
+    if code is not None:  # the next stage starts it again
+        why = "was OOM-killed" if oom else f"exited with code {code}"
+        for o in outcomes:
+            o.message = f"the app {why} during the check · {o.message}"
+    return outcomes
+
+
+def revive(ctx: StageContext) -> str | None:
+    """Start the app again if an earlier stage left it dead, and wait until it answers;
+    why it cannot be graded, or None."""
+    code, oom = ctx.app.exit_status()
+    try:
+        if code is not None:
+            ctx.app.restart()
+        ctx.ready()
+    except RepoProblem as p:
+        why = "was OOM-killed" if oom else f"exited (code {code})"
+        return (f"not graded: the app {why} and did not answer after a restart: {p.message}"
+                if code is not None else f"not graded: {p.message}")
+    return None

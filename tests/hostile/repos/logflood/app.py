@@ -1,5 +1,5 @@
 """Floods stdout with gigabytes while it serves; it answers /health only after the first
-GiB, so at least that much has gone through Docker's log by the time kata grades it."""
+two GiB, so at least that much has gone through Docker's log before kata grades it."""
 import http.server
 import os
 import sys
@@ -8,7 +8,7 @@ import threading
 LINE = b"flood " * 10_000 + b"\n"  # 60 kB lines
 CHUNK = LINE * 16
 written = 0
-first_gib = threading.Event()
+two_gib = threading.Event()
 
 
 def flood():
@@ -17,13 +17,13 @@ def flood():
     while True:
         out.write(CHUNK)
         written += len(CHUNK)
-        if written >= 2**30:
-            first_gib.set()
+        if written >= 2 * 2**30:
+            two_gib.set()
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
-        if not first_gib.is_set():
+        if not two_gib.is_set():
             self.send_error(503)
             return
         body = b"pong" if self.path == "/ping" else b"ok"
