@@ -204,9 +204,26 @@ def _explain(p: RepoProblem, exercise: Exercise, app: AppHandle | None) -> Probl
 
 
 def _cache_tag(exercise: Exercise, repo: Repo) -> str:
-    """One cached image per (exercise, repository folder): a warm grade reuses its layers."""
-    digest = hashlib.sha1(str(repo.path).encode()).hexdigest()[:12]
+    """One cached image per (exercise, repository folder): a warm grade reuses its layers.
+    The name is salted with a secret of this machine so one learner's Dockerfile cannot
+    name (FROM) another learner's cached image on a shared grader."""
+    digest = hashlib.sha1(_cache_salt() + str(repo.path).encode()).hexdigest()[:16]
     return f"kata-cache/{exercise.id}:{digest}"
+
+
+def _cache_salt() -> bytes:
+    from kata.history import state_dir
+
+    path = state_dir() / "cache-salt"
+    try:
+        return path.read_bytes()
+    except OSError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        salt = secrets.token_hex(16).encode()
+        tmp = path.with_suffix(f".{secrets.token_hex(4)}")
+        tmp.write_bytes(salt)
+        tmp.replace(path) if not path.exists() else tmp.unlink()
+        return path.read_bytes()
 
 
 @contextmanager

@@ -233,7 +233,7 @@ class _Watch:
 
     @property
     def disk_note(self) -> str:
-        return (f"the app wrote {self.disk_used / 2**20:.0f} MB into its container's filesystem, "
+        return (f"the app wrote {-(-self.disk_used // 2**20)} MB into its container's filesystem, "
                 f"more than its limit of {self.limits.disk_mb} MB, and was stopped")
 
     def stop(self) -> None:
