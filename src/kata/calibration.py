@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kata.history import state_dir
+from kata.paths import state_dir
 
 SKIP_PARTS = {"__pycache__", ".git", ".pytest_cache", ".mypy_cache", ".venv", "node_modules"}
 

@@ -212,7 +212,7 @@ def _cache_tag(exercise: Exercise, repo: Repo) -> str:
 
 
 def _cache_salt() -> bytes:
-    from kata.history import state_dir
+    from kata.paths import state_dir
 
     path = state_dir() / "cache-salt"
     try:

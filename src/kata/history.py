@@ -9,18 +9,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kata.paths import state_dir
 from kata.report import Report
 
 REGRESSION = 0.10  # a measurement must move by more than this share to be called a change
 NOISY = {"boot_s"}  # varies run to run with the machine's load; not worth a line
-
-
-def state_dir() -> Path:
-    env = os.environ.get("KATA_STATE_DIR")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "kata"
 
 
 def summary(report: Report) -> dict:

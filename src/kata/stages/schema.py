@@ -256,7 +256,7 @@ def run_schemathesis(contract: Path, base_url: str, port: int, opts: SchemaOptio
     from schemathesis.core.errors import LoaderError
     from schemathesis.engine import from_schema
 
-    from kata.history import state_dir
+    from kata.paths import state_dir
 
     # Hypothesis keeps a cache of source constants in ./.hypothesis; not in the cwd of a grade.
     set_hypothesis_home_dir(str(state_dir() / "hypothesis"))
