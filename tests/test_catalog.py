@@ -72,3 +72,13 @@ def test_week_alias_and_pairs(root):
         e.week == 1 for e in catalog.resolve("week1"))
     with pytest.raises(UsageError):
         catalog.resolve("nope")
+
+
+def test_runtime_contract_follows_the_app_kind(root):
+    from kata.catalog import runtime_contract
+
+    catalog = load_catalog(root)
+    server = runtime_contract(catalog.get("rest-api"))
+    assert "`$PORT`" in server and "DATABASE_URL" in server and "`db`, `postgres`" in server
+    cli = runtime_contract(catalog.get("todo-cli"))
+    assert "Be a command" in cli and "$PORT" not in cli and "`/data`" in cli

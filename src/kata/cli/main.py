@@ -15,7 +15,7 @@ from rich.markdown import Markdown
 from rich.table import Table
 
 from kata import __version__, github
-from kata.catalog import Catalog, Exercise, load_catalog
+from kata.catalog import Catalog, Exercise, load_catalog, runtime_contract
 from kata.cli import init as init_cmd
 from kata.cli import leaderboard as leaderboard_cmd
 from kata.errors import ExitCode, KataError, RepoProblem, UsageError
@@ -74,35 +74,6 @@ def list_() -> None:
     for ex in sorted(_catalog().exercises.values(), key=lambda e: (e.week, e.id)):
         table.add_row(ex.id, str(ex.week), ex.title, ", ".join(ex.graders_used), str(ex.max_points))
     out.print(table)
-
-
-RUNTIME_CONTRACT = Path(__file__).with_name("runtime_contract.md")
-
-
-def runtime_contract(ex: Exercise) -> str:
-    """The runtime contract, written once and filled in from the exercise's data."""
-    env = [f"- `PORT` = `{ex.app.port}`"]
-    for name, svc in ex.services.items():
-        for key, template in svc.exports.items():
-            env.append(f"- `{key}` = `{template.format(host=name)}` ({svc.image})")
-    env += [f"- `{k}` = `{v}`" for k, v in ex.app.env.items()]
-    r = ex.app.readiness
-    if ex.app.kind == "cli":
-        ready = "kata runs your image as a command, once per invocation (no server)."
-    elif r.probe == "http" and r.expect_status:
-        ready = f"`GET {r.path}` must answer {r.expect_status} within {r.timeout_s:.0f} s."
-    elif r.probe == "http":
-        ready = f"any HTTP reply on `{r.path}` within {r.timeout_s:.0f} s."
-    else:
-        ready = f"a `{r.probe}` reply on the port within {r.timeout_s:.0f} s."
-    return RUNTIME_CONTRACT.read_text().format(
-        env="\n".join("  " + line for line in env),
-        ready=ready,
-        limits=f"{ex.limits.cpus:g} CPU, {ex.limits.memory_mb} MB memory, {ex.limits.pids} "
-        f"processes; the build must finish within {ex.limits.build_timeout_s:.0f} s",
-        hosts=", ".join(f"`{n}`" + "".join(f", `{a}`" for a in s.aliases)
-                        for n, s in ex.services.items()) or "none",
-    )
 
 
 @app.command()
