@@ -12,7 +12,7 @@ and prints the req/s of each, their ratio, and the grader's own CPU use (its hea
 Then it runs the exercise's real request mix once, for reference.
 
     .venv/bin/python bench/bench_load_ceiling.py [--exercise rest-api] [--seconds 5]
-                                                 [--users 10] [--rounds 3]
+                                                 [--users 10,30] [--rounds 3]
 
 Traffic goes only to the container this script starts (its address on kata's network);
 everything it made is removed.
@@ -59,11 +59,38 @@ def wrk(url: str, connections: int, seconds: float) -> float | None:
     return float(m.group(1)) if m else None
 
 
+def _compare(base: str, path: str, locustfile: str, users: int, seconds: float,
+             rounds: int) -> None:
+    opts = LoadOptions(users=users, spawn_rate=1000, warmup_s=1.0, duration_s=seconds,
+                       max_requests=1_000_000)
+    kata_rps, wrk_rps, cpu = [], [], []
+    print(f"\n{users} connections, GET {path}\nround  kata req/s  wrk req/s  ratio  kata CPU")
+    for i in range(rounds):
+        stats = run_profile(base, locustfile, opts)
+        kata_rps.append(stats["rps"])
+        cpu.append(generator_cpu(stats["cpu_samples"]))
+        w = wrk(base + path, users, seconds)
+        if w is not None:
+            wrk_rps.append(w)
+        ratio = f"{stats['rps'] / w:5.2f}" if w else "    –"
+        w_text = f"{w:9.0f}" if w else "        –"
+        print(f"{i + 1:5d}  {stats['rps']:10.0f}  {w_text}  {ratio}  {cpu[-1]:6.0f}%")
+    k, c = statistics.median(kata_rps), statistics.median(cpu)
+    text = f"median: kata {k:.0f} req/s"
+    if wrk_rps:
+        w = statistics.median(wrk_rps)
+        text += f" · wrk {w:.0f} req/s · ratio {k / w:.2f}"
+    print(text + f" · kata's generator at {c:.0f}% of one core")
+    if c > 0:
+        print(f"generator headroom: ~{k * 90 / c:.0f} req/s before it reaches 90% CPU "
+              "(where the load stage refuses to score)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--exercise", default="rest-api")
     ap.add_argument("--seconds", type=float, default=5.0)
-    ap.add_argument("--users", type=int, default=10)
+    ap.add_argument("--users", default="10,30", help="connections, comma-separated")
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
 
@@ -74,8 +101,9 @@ def main() -> None:
     def factory(e, run_id):
         return DockerSandbox(limits=e.limits, run_id=run_id, client=client)
 
+    counts = [int(n) for n in args.users.split(",")]
     print(f"# load grader vs wrk — {ex.id} reference, app limited to {ex.limits.cpus:g} CPU, "
-          f"{args.users} connections, {args.seconds:g} s each, {args.rounds} rounds")
+          f"{args.seconds:g} s each, {args.rounds} rounds per connection count")
     print(f"# host: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
     if not shutil.which("wrk"):
         print("# wrk is not installed (apt-get install wrk): only kata's figures follow")
@@ -85,30 +113,8 @@ def main() -> None:
         path = f"/items/{item['id']}"
         locustfile = Path(tmp) / "single.py"
         locustfile.write_text(SINGLE_URL.format(path=path))
-        opts = LoadOptions(users=args.users, spawn_rate=1000, warmup_s=1.0,
-                           duration_s=args.seconds, max_requests=1_000_000)
-        kata_rps, wrk_rps, cpu = [], [], []
-        print(f"\nround  kata req/s  wrk req/s  ratio  kata CPU   (GET {path})")
-        for i in range(args.rounds):
-            stats = run_profile(base, str(locustfile), opts)
-            kata_rps.append(stats["rps"])
-            cpu.append(generator_cpu(stats["cpu_samples"]))
-            w = wrk(base + path, args.users, args.seconds)
-            if w is not None:
-                wrk_rps.append(w)
-            ratio = f"{stats['rps'] / w:5.2f}" if w else "    –"
-            w_text = f"{w:9.0f}" if w else "        –"
-            print(f"{i + 1:5d}  {stats['rps']:10.0f}  {w_text}  {ratio}  {cpu[-1]:6.0f}%")
-        k = statistics.median(kata_rps)
-        c = statistics.median(cpu)
-        print(f"\nmedian: kata {k:.0f} req/s", end="")
-        if wrk_rps:
-            w = statistics.median(wrk_rps)
-            print(f" · wrk {w:.0f} req/s · ratio {k / w:.2f}", end="")
-        print(f" · kata's generator at {c:.0f}% of one core")
-        if c > 0:
-            print(f"generator headroom: ~{k * 90 / c:.0f} req/s before it reaches 90% CPU "
-                  "(where the load stage refuses to score)")
+        for users in counts:
+            _compare(base, path, str(locustfile), users, args.seconds, args.rounds)
         mix = catalog.grader_dir(ex) / ex.graders.get("load", {}).get("locustfile",
                                                                       "locustfile.py")
         if mix.is_file():

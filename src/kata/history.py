@@ -14,6 +14,7 @@ from kata.report import Report
 
 REGRESSION = 0.10  # a measurement must move by more than this share to be called a change
 NOISY = {"boot_s"}  # varies run to run with the machine's load; not worth a line
+NOT_THE_LEARNERS = ("ref_", "bound_")  # the reference's figures and the SLO bounds
 
 
 def summary(report: Report) -> dict:
@@ -81,7 +82,7 @@ def delta(previous: dict, current: dict) -> Delta:
             d.now_fail.append(rid)
         for name, new in now.get("measurements", {}).items():
             old = was.get("measurements", {}).get(name)
-            if old is None or old == 0 or name in NOISY:
+            if old is None or old == 0 or name in NOISY or name.startswith(NOT_THE_LEARNERS):
                 continue
             change = (new - old) / abs(old)
             better = change > 0 if _higher_is_better(name) else change < 0

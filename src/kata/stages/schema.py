@@ -206,6 +206,8 @@ class Finding:
         return CHECK_WORDS.get(self.check, self.title.lower())
 
     def line(self) -> str:
+        if self.check == NO_ANSWER:
+            return f"{self.operation}: {self.detail}"
         return f"{self.operation}: {self.what} ({self.request} → {self.response})"
 
 
@@ -402,7 +404,8 @@ def judge(rid: str, run: SchemaRun, checks: list[str] | None = None,
         listed = "; ".join(f"{f.operation}: {f.what}" for f in others[:3])
         extra = f" and {len(others) - 3} more" if len(others) > 3 else ""
         more = f" (+{len(others)} more: {listed}{extra})"
-    detail = f" — {first.detail}" if first.detail and first.check != "not_a_server_error" else ""
+    quiet = ("not_a_server_error", NO_ANSWER)  # their line says it all
+    detail = f" — {first.detail}" if first.detail and first.check not in quiet else ""
     message = trim(f"{first.line()}{detail}", 500) + more
     evidence = {"request": first.request, "response": first.response, "replay": first.replay,
                 "check": first.check}
