@@ -33,7 +33,7 @@ from kata.engine import GradeOptions, grade
 from kata.events import Handler, ignore
 from kata.repo import open_repo
 from kata.report import Report
-from kata.sandbox.docker import LABEL, PID_LABEL, RUN_LABEL, DockerSandbox, connect
+from kata.sandbox.docker import LABEL, PID_LABEL, RUN_LABEL, DockerSandbox, _pid_alive, connect
 
 HOSTILE = Path(__file__).resolve().parent
 ROOT = HOSTILE.parents[1]
@@ -193,16 +193,6 @@ def python_driver(code: str, timeout_s: float = 180) -> dict:
 
 
 # -- what must not be left behind ----------------------------------------------------------
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _foreign(labels: dict[str, str]) -> bool:
     """Owned by a live process other than this test session: another engineer's grading
     (or a `kata grade --keep` left on purpose) on a shared machine. Never so in CI."""
