@@ -60,6 +60,7 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 LOG_TAIL_LINES = 60
 BUILD_MEMORY = 2 * 1024**3
 DOCKER_DNS = "127.0.0.11"
+CACHE_KEEP = 12  # cached learner images kept per exercise: a cohort's worth of warm grades
 LOG_FILE_BYTES = 5 * 2**20  # the app's json-file log: two files of this, then it is cut
 WATCH_EVERY_S = 0.25
 SETTLE_CHECKS = 6  # after an interrupted create, look for what landed for three seconds
@@ -116,6 +117,22 @@ def reap_orphans(client: docker.DockerClient, include_kept: bool = False) -> int
     for run in dead:
         remove_run(client, run)
     return len(dead)
+
+
+def evict_cache(client: docker.DockerClient, repository: str, keep: int) -> int:
+    """Keep the newest ``keep`` cached images of one exercise, so the cache (one image per
+    graded folder) does not grow without bound across cohorts and test runs."""
+    images = sorted(client.images.list(name=repository, filters={"label": CACHE_LABEL}),
+                    key=lambda i: i.attrs.get("Created", ""), reverse=True)
+    removed = 0
+    for img in images[keep:]:
+        for tag in img.tags:
+            try:
+                client.images.remove(tag)  # not forced: an image in use stays
+                removed += 1
+            except docker.errors.APIError:
+                pass
+    return removed
 
 
 def remove_run(client: docker.DockerClient, run_id: str | None) -> None:
@@ -507,6 +524,8 @@ class DockerSandbox:
             self.client.images.prune(filters={"dangling": True, "label": CACHE_LABEL})
         except docker.errors.APIError:  # 409: another grading is pruning; it will do
             pass
+        if cache_tag:
+            evict_cache(self.client, cache_tag.rsplit(":", 1)[0], keep=CACHE_KEEP)
         return Image(tag=tag, size_bytes=int(img.attrs.get("Size", 0)))
 
     # -- network and services ------------------------------------------------------------
