@@ -31,3 +31,9 @@ def test_reference_figures_and_bounds_are_not_the_learners_progress():
     after = _summary(100, performance=("pass", {"p95_ms": 10, "ref_p95_ms": 20, "bound_p95_ms": 80}))
     d = delta(before, after)
     assert d.regressed == [] and d.improved == []
+
+
+def test_a_millisecond_of_jitter_is_not_a_regression():
+    before = _summary(100, performance=("pass", {"p50_ms": 4, "p95_ms": 40}))
+    after = _summary(100, performance=("pass", {"p50_ms": 5, "p95_ms": 60}))
+    assert delta(before, after).regressed == [("p95_ms", 40, 60)]

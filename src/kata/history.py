@@ -13,6 +13,7 @@ from kata.paths import state_dir
 from kata.report import Report
 
 REGRESSION = 0.10  # a measurement must move by more than this share to be called a change
+MIN_MS = 5.0  # latencies closer than this are the same to a learner
 NOISY = {"boot_s"}  # varies run to run with the machine's load; not worth a line
 NOT_THE_LEARNERS = ("ref_", "bound_")  # the reference's figures and the SLO bounds
 
@@ -83,6 +84,8 @@ def delta(previous: dict, current: dict) -> Delta:
         for name, new in now.get("measurements", {}).items():
             old = was.get("measurements", {}).get(name)
             if old is None or old == 0 or name in NOISY or name.startswith(NOT_THE_LEARNERS):
+                continue
+            if name.endswith("_ms") and abs(new - old) < MIN_MS:
                 continue
             change = (new - old) / abs(old)
             better = change > 0 if _higher_is_better(name) else change < 0
