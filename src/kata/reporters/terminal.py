@@ -28,7 +28,7 @@ def render_scorecard(report: Report) -> Group:
         if r.status != "pass" and r.hint:
             detail.append(f"\nhint: {r.hint}", style="cyan")
         if r.status != "pass" and "replay" in r.evidence:
-            detail.append(f"\nreplay: {r.evidence['replay']}", style="dim")
+            detail.append("\nreplay: see below", style="dim")
         table.add_row(Text(mark, style=colour), Text(r.id, style="bold"),
                       f"{r.points_earned:g}/{r.points_max}", detail)
     s = report.score
@@ -55,7 +55,10 @@ def render_scorecard(report: Report) -> Group:
     phases = " · ".join(f"{p.name} {p.duration_s:.1f}s" for p in report.phases)
     parts.append(Text(f"{phases} · seed {report.seed}", style="dim"))
     title = f"kata · {report.exercise_id} — {report.exercise_title}"
-    return Group(Panel(Group(*parts), title=title, title_align="left"))
+    # Replay commands go below the panel, unwrapped, so they can be copied and pasted whole.
+    replays = [Text(f"replay {r.id}: {r.evidence['replay']}", no_wrap=True, overflow="ignore")
+               for r in report.requirements if r.status != "pass" and "replay" in r.evidence]
+    return Group(Panel(Group(*parts), title=title, title_align="left"), *replays)
 
 
 class Progress:
