@@ -14,7 +14,8 @@ from rich.console import Console
 
 from kata.diagnoses import Diagnosis
 from kata.report import Phase, Problem, Report, RequirementResult, RunInfo, Score
-from kata.reporters import render_scorecard, to_json, to_junit, to_markdown
+from kata.reporters import to_json, to_junit, to_markdown
+from kata.reporters.terminal import print_scorecard
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -67,7 +68,7 @@ def _golden(name: str, text: str) -> None:
 
 def _terminal(report: Report) -> str:
     console = Console(width=100, record=True, color_system=None, force_terminal=False)
-    console.print(render_scorecard(report))
+    print_scorecard(console, report)
     return console.export_text()
 
 

@@ -19,8 +19,8 @@ from kata.catalog import Catalog, Exercise, load_catalog, runtime_contract
 from kata.cli import init as init_cmd
 from kata.cli import leaderboard as leaderboard_cmd
 from kata.errors import ExitCode, KataError, RepoProblem, UsageError
-from kata.reporters import render_scorecard, to_json, to_junit, to_markdown
-from kata.reporters.terminal import Progress
+from kata.reporters import to_json, to_junit, to_markdown
+from kata.reporters.terminal import Progress, print_scorecard
 
 app = typer.Typer(
     help="kata grades backend projects: it builds your repo in Docker, runs it with its "
@@ -167,7 +167,7 @@ def grade(
                                learner=learner, deadline_s=deadline,
                                ci=github.ci_identity(os.environ), recalibrate=recalibrate)
         report = _grade_one(catalog, ex, path, options, client, verbose)
-        out.print(render_scorecard(report))
+        print_scorecard(out, report)
         if history and not only:
             _show_progress(report)
         reports.append(report)

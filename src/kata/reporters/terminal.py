@@ -55,10 +55,20 @@ def render_scorecard(report: Report) -> Group:
     phases = " · ".join(f"{p.name} {p.duration_s:.1f}s" for p in report.phases)
     parts.append(Text(f"{phases} · seed {report.seed}", style="dim"))
     title = f"kata · {report.exercise_id} — {report.exercise_title}"
-    # Replay commands go below the panel, unwrapped, so they can be copied and pasted whole.
-    replays = [Text(f"replay {r.id}: {r.evidence['replay']}", no_wrap=True, overflow="ignore")
-               for r in report.requirements if r.status != "pass" and "replay" in r.evidence]
-    return Group(Panel(Group(*parts), title=title, title_align="left"), *replays)
+    return Group(Panel(Group(*parts), title=title, title_align="left"))
+
+
+def replay_lines(report: Report) -> list[str]:
+    """Replay commands, printed below the scorecard with soft wrapping (no inserted line
+    breaks), so a command can be copied and pasted whole however long its body."""
+    return [f"replay {r.id}: {r.evidence['replay']}" for r in report.requirements
+            if r.status != "pass" and "replay" in r.evidence]
+
+
+def print_scorecard(console: Console, report: Report) -> None:
+    console.print(render_scorecard(report))
+    for line in replay_lines(report):
+        console.print(line, soft_wrap=True, markup=False, highlight=False)
 
 
 class Progress:
