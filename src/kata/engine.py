@@ -175,6 +175,9 @@ def grade(
     report = _report(exercise, repo, options, run, run_id, started, image, boot_s, problem,
                      log_tail)
     report.diagnoses = found
+    if options.only is not None:
+        notes.append(f"--only: graded {', '.join(sorted(options.only))}; the others are not "
+                     "counted, so this score is not your grade")
     report.notes = notes
     return report
 
