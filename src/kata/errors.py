@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+from pydantic import ValidationError
+
 
 class ExitCode(IntEnum):
     PASSED = 0
@@ -98,3 +100,12 @@ class AppExited(RepoProblem):
 
 class NeverReady(RepoProblem):
     kind = "never-ready"
+
+
+def invalid_field(e: ValidationError) -> str:
+    """A pydantic error as one line a person can act on: the first bad field and why."""
+    errors = e.errors()
+    first = errors[0]
+    where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"field '{where}': {first['msg']}{more}"

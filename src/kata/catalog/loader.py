@@ -10,7 +10,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from kata.catalog.models import Exercise
-from kata.errors import ExerciseInvalid, UsageError
+from kata.errors import ExerciseInvalid, UsageError, invalid_field
 
 EXERCISE_FILE = "exercise.toml"
 
@@ -34,11 +34,8 @@ def load_exercise(folder: Path) -> Exercise:
     try:
         exercise = Exercise.model_validate({**data, "root": folder.resolve()})
     except ValidationError as e:
-        first = e.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        more = f" (and {len(e.errors()) - 1} more)" if len(e.errors()) > 1 else ""
         raise ExerciseInvalid(
-            f"{path}: field '{where}': {first['msg']}{more}",
+            f"{path}: {invalid_field(e)}",
             "correct that field; the format is described in ARCHITECTURE.md",
         ) from None
     if exercise.id != folder.name:

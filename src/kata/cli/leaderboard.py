@@ -15,7 +15,7 @@ from rich.console import Console
 
 from kata.catalog import Catalog
 from kata.cli._shared import catalog_or_none, edge
-from kata.errors import UsageError
+from kata.errors import UsageError, invalid_field
 from kata.leaderboard import Entry, build_boards, entry_from_report, open_store
 from kata.leaderboard.ranking import select
 from kata.leaderboard.render_html import render_html
@@ -137,9 +137,7 @@ def read_report(path: Path) -> Report:
     try:
         return Report.model_validate(data)
     except ValidationError as e:
-        first = e.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise UsageError(f"{path}: field {where!r}: {first['msg']}",
+        raise UsageError(f"{path}: {invalid_field(e)}",
                          "the file is not a kata JSON report") from None
 
 

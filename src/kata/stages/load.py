@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from kata import __version__
 from kata import calibration as cal
 from kata._locust_child import MARKER
-from kata.errors import ExerciseInvalid, KataError
+from kata.errors import ExerciseInvalid, KataError, invalid_field
 from kata.events import LogLine
 from kata.outcomes import Outcome, Status
 from kata.sandbox.base import AppHandle
@@ -73,9 +73,7 @@ def options_of(raw: dict[str, Any], exercise_id: str = "") -> LoadOptions:
     try:
         return LoadOptions.model_validate(raw)
     except ValidationError as e:
-        first = e.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ExerciseInvalid(f"exercise {exercise_id}: [graders.load] {where}: {first['msg']}",
+        raise ExerciseInvalid(f"exercise {exercise_id}: [graders.load] {invalid_field(e)}",
                               "correct the load grader's options in exercise.toml") from None
 
 

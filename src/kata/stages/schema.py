@@ -37,7 +37,7 @@ from typing import Any, Literal
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from kata.errors import ExerciseInvalid, RepoProblem
+from kata.errors import ExerciseInvalid, RepoProblem, invalid_field
 from kata.outcomes import Outcome, Status
 from kata.stages.registry import StageContext, stage
 from kata.testing import trim
@@ -111,10 +111,8 @@ def options_of(ctx_options: dict[str, Any], exercise_id: str = "") -> SchemaOpti
     try:
         opts = SchemaOptions.model_validate(ctx_options)
     except ValidationError as e:
-        first = e.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
         raise ExerciseInvalid(
-            f"exercise {exercise_id}: [graders.schema] {where}: {first['msg']}",
+            f"exercise {exercise_id}: [graders.schema] {invalid_field(e)}",
             "correct the schema grader's options in exercise.toml",
         ) from None
     unknown = [c for c in opts.checks if c not in CHECK_WORDS or c == NO_ANSWER]
