@@ -33,7 +33,15 @@ from kata.engine import GradeOptions, grade
 from kata.events import Handler, ignore
 from kata.repo import open_repo
 from kata.report import Report
-from kata.sandbox.docker import LABEL, PID_LABEL, RUN_LABEL, DockerSandbox, _pid_alive, connect
+from kata.sandbox.docker import (
+    LABEL,
+    PID_LABEL,
+    RUN_IMAGE_REPO,
+    RUN_LABEL,
+    DockerSandbox,
+    _pid_alive,
+    connect,
+)
 
 HOSTILE = Path(__file__).resolve().parent
 ROOT = HOSTILE.parents[1]
@@ -230,6 +238,8 @@ def leftovers(runs: set[str] | None = None) -> list[str]:
               if wanted(n.attrs.get("Labels") or {})]
     found += [f"volume {v.name}" for v in c.volumes.list(filters={"label": LABEL})
               if wanted(v.attrs.get("Labels") or {})]
+    found += [f"image tag {t}" for i in c.images.list(name=RUN_IMAGE_REPO) for t in i.tags
+              if t.partition(":")[2] in (RUNS if runs is None else runs)]
     if runs is None:  # the session's end: images and the tests' own listeners too
         found += [f"image {i.tags or i.id}" for i in c.images.list(filters={"label": LABEL})]
         mine = {"label": f"{TEST_LABEL}=hostile"}

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Optional
 
+import docker.errors
 import typer
 from rich.console import Console
 from rich.markdown import Markdown
@@ -55,11 +56,20 @@ def edge(fn: Callable) -> Callable:
             if e.fix:
                 err.print(f"[bold]fix:[/] {e.fix}")
             raise typer.Exit(int(ExitCode.REPO)) from None
+        except docker.errors.DockerException as e:  # a Docker reply no step expected
+            err.print(f"[bold red]error:[/] Docker refused a request: {_first_line(e)}")
+            err.print("[bold]fix:[/] check `docker info`, then grade again; if it repeats, "
+                      "report it with this message")
+            raise typer.Exit(int(ExitCode.ENVIRONMENT)) from None
         except KeyboardInterrupt:
             err.print("[yellow]interrupted[/]: everything kata started has been removed")
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
 
     return wrapper
+
+
+def _first_line(e: Exception) -> str:
+    return (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
 
 
 def _catalog() -> Catalog:

@@ -56,6 +56,7 @@ LABEL = "kata"
 RUN_LABEL = "kata.run"
 PID_LABEL = "kata.pid"
 CACHE_LABEL = "kata.cache"
+RUN_IMAGE_REPO = "kata-app"  # kata-app:<run id>, the tag one grading runs its app from
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 LOG_TAIL_LINES = 60
 BUILD_MEMORY = 2 * 1024**3
@@ -161,6 +162,37 @@ def remove_run(client: docker.DockerClient, run_id: str | None) -> None:
             client.images.remove(img.id, force=True)
         except docker.errors.APIError:
             pass
+    # The run's image tag. Removing a tag only untags an image that the cache (or another
+    # run) still names; the image goes with its last tag.
+    for img in client.images.list(name=RUN_IMAGE_REPO):
+        for t in img.tags:
+            if run_id is None or t == run_image_tag(run_id):
+                try:
+                    client.images.remove(t, force=True)
+                except docker.errors.APIError:
+                    pass
+
+
+def run_image_tag(run_id: str) -> str:
+    return f"{RUN_IMAGE_REPO}:{run_id}"
+
+
+def _image_id(client: docker.DockerClient, name: str) -> str | None:
+    try:
+        return client.images.get(name).id
+    except docker.errors.ImageNotFound:
+        return None
+
+
+def _drop_if_untagged(client: docker.DockerClient, image_id: str) -> None:
+    """The image our cache tag named before this build, once nothing names it: not a
+    blanket prune of dangling images, which would take another grading's image in the
+    moment between its build committing it and tagging it."""
+    try:
+        if not client.images.get(image_id).tags:
+            client.images.remove(image_id)  # not forced: a container using it keeps it
+    except docker.errors.APIError:
+        pass
 
 
 def _remove_network_by_force(client: docker.DockerClient, network_id: str) -> None:
@@ -462,9 +494,12 @@ class DockerSandbox:
         exclude = _dockerignore(context)
         dockerfile_arg = docker.api.build.process_dockerfile(dockerfile, str(context))
         tarball = docker.utils.tar(str(context), exclude=exclude, dockerfile=dockerfile_arg)
-        tag = cache_tag or f"kata-app:{self.run_id}"
+        # Two tags: the run's own, which this grading uses and nothing else removes, and
+        # the cache tag, which a concurrent grading of the same repo may move at any time.
+        tag = run_image_tag(self.run_id)
+        previous = _image_id(self.client, cache_tag) if cache_tag else None
         params = {
-            "t": tag,
+            "t": [tag, cache_tag] if cache_tag else tag,
             "dockerfile": dockerfile_arg,
             "rm": True,
             "forcerm": True,
@@ -519,11 +554,8 @@ class DockerSandbox:
         if error:
             raise BuildFailed(f"docker build failed: {error}", "fix the failing build step", log_tail)
         img = self.client.images.get(tag)
-        # The image this tag pointed to before is now dangling: drop it (and only ours).
-        try:
-            self.client.images.prune(filters={"dangling": True, "label": CACHE_LABEL})
-        except docker.errors.APIError:  # 409: another grading is pruning; it will do
-            pass
+        if previous and previous != img.id:
+            _drop_if_untagged(self.client, previous)
         if cache_tag:
             evict_cache(self.client, cache_tag.rsplit(":", 1)[0], keep=CACHE_KEEP)
         return Image(tag=tag, size_bytes=int(img.attrs.get("Size", 0)))
@@ -697,10 +729,6 @@ class DockerSandbox:
             for _ in range(SETTLE_CHECKS if self._unsettled else 0):
                 time.sleep(0.5)
                 remove_run(self.client, self.run_id)
-            try:
-                self.client.images.remove(f"kata-app:{self.run_id}", force=True)
-            except docker.errors.APIError:
-                pass
 
 
 @contextmanager
