@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from kata.report import Report, RequirementResult, RunInfo, Score
 
-T0 = datetime(2024, 5, 6, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2024, 5, 6, 9, 0, tzinfo=UTC)
 _ids = itertools.count(1)
 
 

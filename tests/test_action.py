@@ -13,9 +13,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-
 from _envprobe import SECRETS, remove_cached_images, write_home, write_repo
 from _gha import run_action
+
 from kata.leaderboard import open_store
 
 ROOT = Path(__file__).resolve().parents[1]

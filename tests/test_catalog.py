@@ -35,7 +35,8 @@ def test_exercise_is_consistent(exercise_id):
     catalog = load_catalog()
     ex = catalog.get(exercise_id)
     assert ex.spec_path.is_file(), f"{exercise_id}: spec.md missing"
-    assert (ex.reference_path / "Dockerfile").is_file() or (ex.reference_path / "dockerfile").is_file()
+    ref = ex.reference_path
+    assert (ref / "Dockerfile").is_file() or (ref / "dockerfile").is_file()
     for r in ex.requirements:
         assert r.grader in STAGES, f"{exercise_id}.{r.id}: unknown grader {r.grader}"
     markers = _markers(catalog.grader_dir(ex))

@@ -6,13 +6,15 @@ import pytest
 from kata.diagnoses import Clues, diagnose, failing_step
 
 CASES = [
-    ("buildkit-syntax", Clues(problem_kind="build-failed",
-                              build_log="Step 3/5 : RUN --mount=type=cache,target=/root/.cache pip install x\n"
-                                        "the --mount option requires BuildKit")),
-    ("pin-not-found", Clues(problem_kind="build-failed",
-                            build_log="ERROR: Could not find a version that satisfies the requirement "
-                                      "fastapi==0.0.999 (from versions: 0.1.0)\n"
-                                      "ERROR: No matching distribution found for fastapi==0.0.999")),
+    ("buildkit-syntax", Clues(
+        problem_kind="build-failed",
+        build_log="Step 3/5 : RUN --mount=type=cache,target=/root/.cache pip install x\n"
+                  "the --mount option requires BuildKit")),
+    ("pin-not-found", Clues(
+        problem_kind="build-failed",
+        build_log="ERROR: Could not find a version that satisfies the requirement "
+                  "fastapi==0.0.999 (from versions: 0.1.0)\n"
+                  "ERROR: No matching distribution found for fastapi==0.0.999")),
     ("needs-compiler", Clues(problem_kind="build-failed",
                              build_log="Error: pg_config executable not found.\n")),
     ("build-step-failed", Clues(problem_kind="build-failed",

@@ -7,9 +7,9 @@ import io
 from pathlib import Path
 
 import pytest
-
 from _gha import parse_commands, parse_output_file
 from _reports import make_report
+
 from kata import github
 
 RUNNER = {

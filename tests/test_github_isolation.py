@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from _envprobe import SECRETS, remove_cached_images, write_home, write_repo
 
 KATA = Path(sys.executable).with_name("kata")

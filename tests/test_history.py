@@ -27,8 +27,10 @@ def test_throughput_up_is_an_improvement_and_noise_is_ignored():
 
 
 def test_reference_figures_and_bounds_are_not_the_learners_progress():
-    before = _summary(100, performance=("pass", {"p95_ms": 10, "ref_p95_ms": 9, "bound_p95_ms": 47}))
-    after = _summary(100, performance=("pass", {"p95_ms": 10, "ref_p95_ms": 20, "bound_p95_ms": 80}))
+    before = _summary(100, performance=(
+        "pass", {"p95_ms": 10, "ref_p95_ms": 9, "bound_p95_ms": 47}))
+    after = _summary(100, performance=(
+        "pass", {"p95_ms": 10, "ref_p95_ms": 20, "bound_p95_ms": 80}))
     d = delta(before, after)
     assert d.regressed == [] and d.improved == []
 

@@ -9,10 +9,10 @@ import struct
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
 from _cdp import Browser, chromium_path
 from _cohort import EXPECTED, TABS, write_home, write_reports
+from typer.testing import CliRunner
+
 from kata.cli.main import app
 
 ARTIFACTS = Path(os.environ.get("KATA_TEST_ARTIFACTS",

@@ -10,10 +10,10 @@ import shutil
 from html.parser import HTMLParser
 
 import pytest
-from typer.testing import CliRunner
-
 from _cohort import EXPECTED, TABS, write_home, write_reports
 from _reports import make_report
+from typer.testing import CliRunner
+
 from kata.cli.main import app
 from kata.leaderboard import open_store
 

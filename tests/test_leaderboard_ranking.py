@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from _reports import make_report
 from pydantic import ValidationError
 
-from _reports import make_report
 from kata.catalog.models import Exercise, Tiebreaker
 from kata.leaderboard import build_boards, entry_from_report
 from kata.leaderboard.ranking import exercise_board, select

@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 import pytest
-
 from _pg import fresh_database, postgres_server
 from _reports import make_report
+
 from kata.errors import KataError, UsageError
 from kata.leaderboard import entry_from_report, open_store
 
@@ -225,9 +225,9 @@ def test_postgres_errors_hide_the_password():
 @pytest.mark.docker
 def test_a_cohort_shares_one_postgres_database(pg_admin, tmp_path, monkeypatch):
     """The CLI end to end on PostgreSQL: import a cohort's reports, import them again, rank."""
+    from _cohort import EXPECTED, write_home, write_reports
     from typer.testing import CliRunner
 
-    from _cohort import EXPECTED, write_home, write_reports
     from kata.cli.main import app
 
     monkeypatch.setenv("KATA_HOME", str(write_home(tmp_path / "home")))

@@ -84,7 +84,8 @@ def test_the_scorecard_line_and_the_reference_beside_it():
     slos = _slo.parse_slos(REST_API)
     ref = {"p95_ms": 11.0, "rps": 600.0, "error_rate": 0.0}
     verdicts = _slo.evaluate(slos, {"p95_ms": 41, "rps": 612, "error_rate": 0.0}, ref)
-    assert _slo.line(verdicts) == "p95 41 ms (≤ 53 ms ✓) · 612 req/s (≥ 300 ✓) · 0.0% errors (≤ 0.5% ✓)"
+    assert _slo.line(verdicts) == (
+        "p95 41 ms (≤ 53 ms ✓) · 612 req/s (≥ 300 ✓) · 0.0% errors (≤ 0.5% ✓)")
     assert _slo.reference_line(verdicts) == (
         "reference here: p95 11 ms (yours 3.7×, ≤ 3× + 20 ms ✓) · "
         "600 req/s (yours 1.0×, ≥ 0.5× ✓) · 0.0% errors")

@@ -20,7 +20,8 @@ def test_nested_dockerfile_suggests_kata_toml(tmp_path):
 def test_kata_toml_names_dockerfile_and_context(tmp_path):
     (tmp_path / "backend").mkdir()
     (tmp_path / "backend" / "Dockerfile").write_text("FROM scratch\n")
-    (tmp_path / "kata.toml").write_text('dockerfile = "backend/Dockerfile"\nexercise = "rest-api"\n')
+    (tmp_path / "kata.toml").write_text(
+        'dockerfile = "backend/Dockerfile"\nexercise = "rest-api"\n')
     repo = open_repo(tmp_path)
     assert repo.dockerfile() == (tmp_path / "backend" / "Dockerfile").resolve()
     assert repo.build_context() == (tmp_path / "backend").resolve()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -44,7 +44,7 @@ def _report(problem: bool = False) -> Report:
         kata_version="0.1.0", exercise_id="rest-api", exercise_version="1.0.0",
         exercise_title="REST API with FastAPI & PostgreSQL", repo_path="/learner/repo",
         repo_commit="abc123", learner="ada",
-        run=RunInfo(id="r1", started_at=datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)),
+        run=RunInfo(id="r1", started_at=datetime(2026, 11, 25, 12, 0, tzinfo=UTC)),
         seed=1, score=Score(earned=10, max=35, percent=28.6, pass_mark=70, passed=False),
         requirements=reqs,
         phases=[Phase(name="build", duration_s=12.3), Phase(name="contract", duration_s=2.1)],

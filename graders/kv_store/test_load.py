@@ -30,7 +30,9 @@ def test_get_set_mix_over_many_connections(app: GradedApp):
             break  # passed, or broken in a way a second run will not change
     result = max(runs, key=lambda r: (meets(r, min_ops, max_p99), r.ops_per_s))
     ops, p99, p50 = result.ops_per_s, result.percentile(99), result.percentile(50)
-    mark = lambda ok: "✓" if ok else "✗"
+    def mark(ok: bool) -> str:
+        return "✓" if ok else "✗"
+
     best = f" · better of {len(runs)} runs" if len(runs) > 1 else ""
     app.measure(
         f"{ops:,.0f} ops/s (≥ {min_ops:,.0f} {mark(ops >= min_ops)}) · p99 {p99:,.1f} ms "

@@ -66,7 +66,8 @@ def check_item(r: httpx.Response, got: Any, want: dict[str, Any], context: str =
             )
         if not same_value(field, got[field], value):
             raise AssertionError(
-                f"{said(r)} → expected {field} = {value!r}{where}, got {got[field]!r}: {describe(r)}"
+                f"{said(r)} → expected {field} = {value!r}{where}, got {got[field]!r}: "
+                f"{describe(r)}"
             )
 
 

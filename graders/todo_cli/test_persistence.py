@@ -12,7 +12,8 @@ def test_items_survive_across_runs(todo: Todo):
     [a] = todo.add(first)
     [b] = todo.add(second)
     listed = todo.by_id()  # a third container
-    after = f"`{command(['add', first])}` and `{command(['add', second])}`, each in its own container"
+    after = (f"`{command(['add', first])}` and `{command(['add', second])}`, "
+             "each in its own container")
     todo.expect_listed(listed, a, first, done=False, after=after)
     todo.expect_listed(listed, b, second, done=False, after=after)
 

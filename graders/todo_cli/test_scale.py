@@ -21,7 +21,9 @@ def test_a_thousand_items(todo: Todo, app: GradedApp):
     start = time.monotonic()
     listed = todo.items(timeout_s=max_list + 20)
     list_s = time.monotonic() - start
-    ok = lambda v, limit: "✓" if v <= limit else "✗"
+    def ok(v: float, limit: float) -> str:
+        return "✓" if v <= limit else "✗"
+
     app.measure(
         f"add of {COUNT:,}: {add_s:.2f} s (≤ {max_add:g} {ok(add_s, max_add)}) · list of "
         f"{len(listed):,}: {list_s:.2f} s (≤ {max_list:g} {ok(list_s, max_list)})",

@@ -26,7 +26,8 @@ def test_titles_in_any_script_round_trip(todo: Todo):
     for id_, title in zip(ids, titles):
         item = listed.get(id_)
         if item is not None and item.title != title:
-            nfc = " (it was normalised)" if unicodedata.normalize("NFC", title) == item.title else ""
+            normalised = unicodedata.normalize("NFC", title) == item.title
+            nfc = " (it was normalised)" if normalised else ""
             raise AssertionError(
                 f"`{command(['add', title])}` then `todo list` shows {item.title!r}; expected "
                 f"{title!r} byte for byte{nfc}")

@@ -37,7 +37,9 @@ def _quantiles(values: list[float]) -> dict[str, float]:
     if not values:
         return {"p50": 0.0, "p95": 0.0, "n": 0}
     ordered = sorted(values)
-    at = lambda q: ordered[min(int(q * len(ordered)), len(ordered) - 1)]
+    def at(q: float) -> float:
+        return ordered[min(int(q * len(ordered)), len(ordered) - 1)]
+
     return {"p50": round(at(0.5), 2), "p95": round(at(0.95), 2), "n": len(ordered)}
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 
 def wait_until(check: Callable[[], bool], deadline_s: float, every_s: float = 0.25) -> bool:

@@ -9,8 +9,8 @@ the problem; the ones marked ``always`` are also checked on the log of a graded 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from pydantic import BaseModel
 

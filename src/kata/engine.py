@@ -11,11 +11,11 @@ import hashlib
 import secrets
 import socket
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Iterator
 
 from kata import __version__
 from kata._poll import wait_until
@@ -90,7 +90,7 @@ def grade(
 ) -> Report:
     options = options or GradeOptions()
     run_id = new_run_id()
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     run = _Run(exercise, emit)
     wanted = [r for r in exercise.requirements if options.only is None or r.id in options.only]
     problem: Problem | None = None
@@ -182,7 +182,9 @@ def grade(
     return report
 
 
-def _clues(exercise: Exercise, app: AppHandle | None, log: str, p: RepoProblem | None = None) -> Clues:
+def _clues(
+    exercise: Exercise, app: AppHandle | None, log: str, p: RepoProblem | None = None
+) -> Clues:
     code, oom = app.exit_status() if app is not None else (None, False)
     return Clues(
         problem_kind=p.kind if p else "",
@@ -280,7 +282,7 @@ def _start_services(exercise: Exercise, sandbox: Sandbox, run: _Run) -> dict[str
             services[name] = sandbox.start_service(name, svc.image, svc.env, svc.aliases)
         for name, svc in exercise.services.items():
             handle = services[name]
-            ok = wait_until(lambda: handle.exec(svc.ready, timeout_s=5).code == 0,
+            ok = wait_until(lambda: handle.exec(svc.ready, timeout_s=5).code == 0,  # noqa: B023 (called here)
                             svc.ready_timeout_s, every_s=0.3)
             if not ok:
                 raise KataError(

@@ -3,8 +3,8 @@ display and the reporters are handlers of these events."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Union
 
 from kata.outcomes import Outcome
 
@@ -33,7 +33,7 @@ class RequirementJudged:
     outcome: Outcome
 
 
-Event = Union[PhaseStarted, PhaseFinished, LogLine, RequirementJudged]
+Event = PhaseStarted | PhaseFinished | LogLine | RequirementJudged
 Handler = Callable[[Event], None]
 
 

@@ -165,7 +165,8 @@ class GradedApp:
             self.exchanges[-1].response = response
 
     def measure(self, note: str = "", **values: float) -> None:
-        """Record numbers for the report (shown on pass too): ``app.measure("p99 4 ms", p99_ms=4)``."""
+        """Record numbers for the report (shown on pass too):
+        ``app.measure("p99 4 ms", p99_ms=4)``."""
         self.measurements.update(values)
         if note:
             self.notes.append(note)

@@ -4,9 +4,9 @@ exactly the requirements it declares. `kata verify <id>` and the test suite both
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 from kata.catalog import Catalog, Exercise
 from kata.engine import GradeOptions, SandboxFactory, grade

@@ -181,7 +181,8 @@ class KataProcess:
         except subprocess.TimeoutExpired:
             self.proc.kill()  # only the process this test started, by its handle
             self.proc.wait(timeout=30)
-            raise AssertionError(f"kata did not end within {within_s:.0f} s:\n{self.stderr}")
+            raise AssertionError(
+                f"kata did not end within {within_s:.0f} s:\n{self.stderr}") from None
 
 
 def start_kata(tmp_path: Path, *args: str, **env: str) -> KataProcess:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from typing import Callable
+from collections.abc import Callable
 
 from kata.catalog import Catalog, load_catalog
 from kata.errors import KataError

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -30,7 +29,7 @@ def _exercise_from_kata_toml(repo: Path) -> str | None:
 
 @edge
 def init(
-    exercise: Optional[str] = typer.Argument(
+    exercise: str | None = typer.Argument(
         None, help="exercise id or week alias (default: the exercise kata.toml names)"),
     repo: Path = typer.Argument(Path("."), help="the learner's repository"),
     action: str = typer.Option(os.environ.get("KATA_ACTION", DEFAULT_ACTION), "--action",

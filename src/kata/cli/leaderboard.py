@@ -7,7 +7,6 @@ import json
 from collections.abc import Sequence
 from enum import Enum
 from pathlib import Path
-from typing import Optional
 
 import typer
 from pydantic import ValidationError
@@ -73,12 +72,12 @@ def show(
     ctx: typer.Context,
     db: str = typer.Option(DEFAULT_DB, "--db", envvar="KATA_DB",
                            help="results file (SQLite) or postgresql:// URL"),
-    fmt: Optional[Format] = typer.Option(None, "--format", "-f",
+    fmt: Format | None = typer.Option(None, "--format", "-f",
                                          help="table, markdown, json or html "
                                          "(default: from --out's suffix, else table)"),
-    out_path: Optional[Path] = typer.Option(None, "--out", "-o", help="write here, not stdout"),
-    week: Optional[int] = typer.Option(None, help="only this week's boards"),
-    exercise: Optional[str] = typer.Option(None, help="only this exercise's board"),
+    out_path: Path | None = typer.Option(None, "--out", "-o", help="write here, not stdout"),
+    week: int | None = typer.Option(None, help="only this week's boards"),
+    exercise: str | None = typer.Option(None, help="only this exercise's board"),
 ) -> None:
     """Rank learners per exercise, per week and overall."""
     ctx.obj = {"db": db}
@@ -146,9 +145,9 @@ def read_report(path: Path) -> Report:
 def import_(
     ctx: typer.Context,
     files: list[Path] = typer.Argument(..., help="JSON reports (or folders of them)"),
-    db: Optional[str] = typer.Option(None, "--db", envvar="KATA_DB",
+    db: str | None = typer.Option(None, "--db", envvar="KATA_DB",
                                      help="results file (SQLite) or postgresql:// URL"),
-    learner: Optional[str] = typer.Option(None, help="record every report under this name"),
+    learner: str | None = typer.Option(None, help="record every report under this name"),
 ) -> None:
     """Import JSON reports (e.g. GitHub Action artifacts); a re-import changes nothing.
 

@@ -6,8 +6,8 @@ import functools
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Optional
 
 import docker.errors
 import typer
@@ -135,22 +135,22 @@ def _pick_exercises(catalog: Catalog, name: str, repo_path: Path) -> list[tuple[
 def grade(
     exercise: str = typer.Argument(..., help="exercise id, or a week alias like week1"),
     repo: Path = typer.Argument(Path("."), help="the learner's repository"),
-    json_out: Optional[Path] = typer.Option(None, "--json", help="write the JSON report here"),
-    junit_out: Optional[Path] = typer.Option(None, "--junit", help="write JUnit XML here"),
-    md_out: Optional[Path] = typer.Option(None, "--markdown", help="write a Markdown scorecard"),
-    only: Optional[list[str]] = typer.Option(None, "--only", help="grade just these requirement ids"),
+    json_out: Path | None = typer.Option(None, "--json", help="write the JSON report here"),
+    junit_out: Path | None = typer.Option(None, "--junit", help="write JUnit XML here"),
+    md_out: Path | None = typer.Option(None, "--markdown", help="write a Markdown scorecard"),
+    only: list[str] | None = typer.Option(None, "--only", help="grade just these requirement ids"),
     seed: int = typer.Option(1, help="seed for generated test data"),
     keep: bool = typer.Option(False, "--keep", help="leave the app running afterwards"),
-    learner: Optional[str] = typer.Option(None, help="the learner's name, for the report"),
+    learner: str | None = typer.Option(None, help="the learner's name, for the report"),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="stream the build log"),
-    deadline: Optional[float] = typer.Option(
+    deadline: float | None = typer.Option(
         None, help="overall seconds; work not started by then is reported as not reached"),
     history: bool = typer.Option(True, help="compare with this repo's previous grade"),
     recalibrate: bool = typer.Option(
         False, "--recalibrate", help="measure the reference solution again for load SLOs"),
-    pass_mark: Optional[int] = typer.Option(None, "--pass-mark", min=0, max=100,
+    pass_mark: int | None = typer.Option(None, "--pass-mark", min=0, max=100,
                                             help="override the exercise's pass mark (percent)"),
-    record: Optional[str] = typer.Option(None, "--record", help="also record the grade in this "
+    record: str | None = typer.Option(None, "--record", help="also record the grade in this "
                                          "results file (SQLite) or postgresql:// URL"),
 ) -> None:
     """Build REPO, run it with its services, grade it, print the scorecard."""
@@ -223,10 +223,11 @@ def _grade_one(catalog: Catalog, ex: Exercise, path: Path, options, client, verb
 @edge
 def cohort(
     exercise: str = typer.Argument(..., help="exercise id"),
-    repos: list[Path] = typer.Argument(..., help="one folder per learner (its name is the learner)"),
-    record: Optional[str] = typer.Option(None, "--record",
+    repos: list[Path] = typer.Argument(
+        ..., help="one folder per learner (its name is the learner)"),
+    record: str | None = typer.Option(None, "--record",
                                          help="record every grade in this SQLite file or URL"),
-    reports_dir: Optional[Path] = typer.Option(None, "--reports", help="write each JSON report here"),
+    reports_dir: Path | None = typer.Option(None, "--reports", help="write each JSON report here"),
     seed: int = typer.Option(1, help="seed for generated test data"),
 ) -> None:
     """For instructors: grade many learners' repositories, one after another, and rank them."""
@@ -273,7 +274,7 @@ def _show_progress(report) -> None:
     history.save(report)
 
 
-def _write(path: Optional[Path], reports: list, render: Callable) -> list[Path]:
+def _write(path: Path | None, reports: list, render: Callable) -> list[Path]:
     if path is None:
         return []
     if len(reports) == 1:
@@ -322,7 +323,7 @@ def verify(exercise: str = typer.Argument(..., help="exercise id")) -> None:
 @app.command()
 @edge
 def images(
-    names: Optional[list[str]] = typer.Argument(None, help="images to build (default: the usual set)"),
+    names: list[str] | None = typer.Argument(None, help="images to build (default: the usual set)"),
     force: bool = typer.Option(False, help="rebuild even if present"),
 ) -> None:
     """Build the local images exercises and learner Dockerfiles need (no registry here)."""

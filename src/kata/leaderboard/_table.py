@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from kata.leaderboard.ranking import Board, Standing, tiebreaker_label
 
-
 FIRST_TIEBREAK = 5  # the tiebreakers' columns follow "#, learner, score, %, passed"
 
 

@@ -8,7 +8,7 @@ nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import PurePath
 
 from kata.report import Report
@@ -64,7 +64,7 @@ def learner_of(report: Report) -> str:
 def entry_from_report(report: Report, week: int | None, learner: str | None = None) -> Entry:
     started = report.run.started_at
     if started.tzinfo is None:
-        started = started.replace(tzinfo=timezone.utc)
+        started = started.replace(tzinfo=UTC)
     ci = report.run.ci
     return Entry(
         key=run_key(report),
@@ -78,7 +78,7 @@ def entry_from_report(report: Report, week: int | None, learner: str | None = No
         percent=report.score.percent,
         pass_mark=report.score.pass_mark,
         passed=report.score.passed and report.problem is None,
-        graded_at=started.astimezone(timezone.utc),
+        graded_at=started.astimezone(UTC),
         kata_version=report.kata_version,
         source=ci.get("repository") or report.repo_path,
         commit=ci.get("sha") or report.repo_commit or "",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html import escape
 
 from kata import __version__
@@ -183,7 +183,7 @@ def _tabs(boards: Sequence[Board]) -> list[tuple[str, str, list[Board]]]:
 
 def render_html(boards: Sequence[Board], generated_at: datetime | None = None,
                 title: str = "kata leaderboard") -> str:
-    when = generated_at or datetime.now(timezone.utc)
+    when = generated_at or datetime.now(UTC)
     data = json.dumps(to_data(boards, when), ensure_ascii=False)
     data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     tabs = _tabs(boards)

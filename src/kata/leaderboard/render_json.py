@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from kata import __version__
 from kata.leaderboard.ranking import Board, tiebreaker_label
@@ -13,7 +13,7 @@ FORMAT = "kata.leaderboard/1"
 
 
 def to_data(boards: Sequence[Board], generated_at: datetime | None = None) -> dict:
-    when = generated_at or datetime.now(timezone.utc)
+    when = generated_at or datetime.now(UTC)
     return {
         "format": FORMAT,
         "kata_version": __version__,

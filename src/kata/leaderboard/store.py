@@ -17,7 +17,7 @@ import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -208,9 +208,9 @@ def _row(e: Entry) -> tuple:
     return (
         e.key, e.learner, e.exercise_id, e.exercise_title, e.exercise_version, e.week,
         float(e.earned), int(e.max_points), float(e.percent), int(e.pass_mark), int(e.passed),
-        e.graded_at.astimezone(timezone.utc).strftime(_TIME), e.kata_version, e.source,
+        e.graded_at.astimezone(UTC).strftime(_TIME), e.kata_version, e.source,
         e.commit, e.run_url, json.dumps(e.measurements, sort_keys=True), e.report,
-        datetime.now(timezone.utc).strftime(_TIME),
+        datetime.now(UTC).strftime(_TIME),
     )
 
 
@@ -221,7 +221,7 @@ def _entry(row: tuple) -> Entry:
         key=key, learner=learner, exercise_id=ex_id, exercise_title=title,
         exercise_version=version, week=week, earned=float(earned), max_points=int(max_points),
         percent=float(percent), pass_mark=int(pass_mark), passed=bool(passed),
-        graded_at=datetime.strptime(graded_at, _TIME).replace(tzinfo=timezone.utc),
+        graded_at=datetime.strptime(graded_at, _TIME).replace(tzinfo=UTC),
         kata_version=kata_version, source=source, commit=commit, run_url=run_url,
         measurements=json.loads(measurements),
     )

@@ -17,7 +17,8 @@ def to_markdown(report: Report) -> str:
     lines = [
         f"## kata · {report.exercise_id} — {report.exercise_title}",
         "",
-        f"**{s.earned:g} / {s.max} points ({s.percent:g}%)** — {verdict} (pass mark {s.pass_mark}%)",
+        f"**{s.earned:g} / {s.max} points ({s.percent:g}%)** — {verdict} "
+        f"(pass mark {s.pass_mark}%)",
         "",
     ]
     if report.problem:

@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,9 @@ class Sandbox(Protocol):
         removed by `kata clean --cache`) so the next grade of the same repo reuses layers."""
         ...
 
-    def start_service(self, name: str, image: str, env: dict[str, str], aliases: list[str]) -> ServiceHandle: ...
+    def start_service(
+        self, name: str, image: str, env: dict[str, str], aliases: list[str]
+    ) -> ServiceHandle: ...
 
     def start_app(self, image: Image, env: dict[str, str], port: int, serve: bool) -> AppHandle: ...
 

@@ -552,7 +552,8 @@ class DockerSandbox:
                 log_tail,
             )
         if error:
-            raise BuildFailed(f"docker build failed: {error}", "fix the failing build step", log_tail)
+            raise BuildFailed(f"docker build failed: {error}", "fix the failing build step",
+                              log_tail)
         img = self.client.images.get(tag)
         if previous and previous != img.id:
             _drop_if_untagged(self.client, previous)
@@ -640,7 +641,9 @@ class DockerSandbox:
             opts["volumes"] = {f"kata-{self.run_id}-data": {"bind": self.data_dir, "mode": "rw"}}
         return opts
 
-    def start_app(self, image: Image, env: dict[str, str], port: int, serve: bool = True) -> DockerApp:
+    def start_app(
+        self, image: Image, env: dict[str, str], port: int, serve: bool = True
+    ) -> DockerApp:
         self.ensure_network()
         if self.data_dir:
             with self._making():
@@ -664,7 +667,8 @@ class DockerSandbox:
         return app
 
     def run_once(
-        self, image: Image, args: list[str], stdin: str | None, timeout_s: float, env: dict[str, str]
+        self, image: Image, args: list[str], stdin: str | None, timeout_s: float,
+        env: dict[str, str],
     ) -> Completed:
         """One run of the image as a command, in a fresh container, then removed."""
         with self._making():

@@ -3,9 +3,9 @@ engine asked for and plays back the failures a test scripts into it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from kata.errors import RepoProblem
 from kata.sandbox.base import Completed, Image
@@ -82,7 +82,9 @@ class FakeSandbox:
         self.calls.append(f"service:{name}")
         return FakeService(name=name, host=name, ready_after=2)
 
-    def start_app(self, image: Image, env: dict[str, str], port: int, serve: bool = True) -> FakeApp:
+    def start_app(
+        self, image: Image, env: dict[str, str], port: int, serve: bool = True
+    ) -> FakeApp:
         self.calls.append("app")
         self.env = env
         return FakeApp(port=port, exit_code=self.app_exit_code, log=self.app_log,

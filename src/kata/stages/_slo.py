@@ -118,7 +118,8 @@ def parse_slos(thresholds: dict[str, Any]) -> list[SLO]:
         if metric not in METRICS:
             continue
         if not isinstance(spec, dict):
-            raise SLOInvalid(f"{metric}: expected {{ max = …, zero = … }} or {{ min = …, zero = … }}")
+            raise SLOInvalid(
+                f"{metric}: expected {{ max = …, zero = … }} or {{ min = …, zero = … }}")
         unknown = set(spec) - {"max", "min", "zero"}
         if unknown:
             raise SLOInvalid(f"{metric}: unknown keys {sorted(unknown)} (use max or min, and zero)")

@@ -16,8 +16,10 @@ Options, ``[graders.schema]`` in exercise.toml::
     fuzz_from_responses = true     # false: fuzz ids from the whole range, not seen ones
     # Auth-protected APIs: register + log in once, send the token with every request.
     [graders.schema.auth]
-    register = { method = "POST", path = "/auth/register", json = { username = "{username}", password = "{password}" } }
-    login = { method = "POST", path = "/auth/login", form = { username = "{username}", password = "{password}" } }
+    register = { method = "POST", path = "/auth/register",
+                 json = { username = "{username}", password = "{password}" } }
+    login = { method = "POST", path = "/auth/login",
+              form = { username = "{username}", password = "{password}" } }
     token_path = "access_token"    # where the token is in the login answer (dots for nesting)
 
 A requirement may narrow what it judges with ``thresholds = { checks = […],
@@ -170,7 +172,8 @@ def obtain_token(client: httpx.Client, auth: AuthStep, seed: int) -> dict[str, s
         try:
             answer = client.request(req.method, req.path, **kwargs)
         except httpx.HTTPError as e:
-            raise AuthFailed(f"{name}: {req.method} {req.path} failed: {type(e).__name__}") from None
+            raise AuthFailed(
+                f"{name}: {req.method} {req.path} failed: {type(e).__name__}") from None
         if answer.status_code not in req.expect:
             want = " or ".join(map(str, req.expect))
             raise AuthFailed(f"{name}: {req.method} {req.path} → expected {want}, got "
