@@ -1,12 +1,17 @@
 """The learner's workflow: `kata init` writes it, docs/github-action.md shows the same text,
-and it fits the Action (its inputs, where the reports go)."""
+it is valid against SchemaStore's workflow schema (as vendored by check-jsonschema), and it
+fits the Action (its inputs, where the reports go)."""
 
 from __future__ import annotations
 
+import json
 import re
+from importlib.resources import files
 from pathlib import Path
 
 import yaml
+from jsonschema.validators import validator_for
+from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
 from kata.cli.main import app
@@ -15,6 +20,8 @@ from kata.github import DEFAULT_ACTION, workflow
 ROOT = Path(__file__).resolve().parents[1]
 DOC = (ROOT / "docs" / "github-action.md").read_text()
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text())
+WORKFLOW_SCHEMA = json.loads(
+    (files("check_jsonschema.builtin_schemas.vendor") / "github-workflows.json").read_text())
 runner = CliRunner()
 
 
@@ -33,6 +40,16 @@ def test_init_writes_the_workflow_and_kata_toml(tmp_path):
     assert kata_step["uses"] == "my-org/kata@v1"
     assert set(kata_step["with"]) <= set(ACTION["inputs"])
     assert kata_step["with"]["exercise"] == "rest-api"
+
+
+def test_the_workflow_is_valid_against_the_official_schema():
+    # Parsed as YAML 1.2, as GitHub and check-jsonschema (ruamel.yaml) parse it: PyYAML's
+    # YAML 1.1 reads the key `on:` as the boolean true, which the schema rightly refuses.
+    doc = YAML(typ="safe", pure=True).load(workflow("rest-api", DEFAULT_ACTION))
+    assert "on" in doc
+    validator = validator_for(WORKFLOW_SCHEMA)
+    validator.check_schema(WORKFLOW_SCHEMA)
+    assert [e.message for e in validator(WORKFLOW_SCHEMA).iter_errors(doc)] == []
 
 
 def test_init_refuses_to_overwrite_without_force(tmp_path):
