@@ -204,6 +204,33 @@ def test_concurrent_recorders_do_not_clash(target, tmp_path):
     assert len(got) == 70 and len(set(got)) == 70
 
 
+OPENER = textwrap.dedent("""
+    import os, sys, time
+    from kata.leaderboard import open_store
+    while not os.path.exists(sys.argv[2]):
+        time.sleep(0.001)
+    with open_store(sys.argv[1]) as store:
+        store.record([])
+""")
+
+
+def test_recorders_opening_a_new_file_together_all_get_in(tmp_path):
+    """The first open of a file switches it to WAL, which SQLite refuses at once (no busy
+    wait) to all but one of several openers: 13 of 240 such opens failed before the store
+    waited for it, and a CI run failed on it."""
+    script = tmp_path / "opener.py"
+    script.write_text(OPENER)
+    for round_ in range(5):
+        target, go = tmp_path / f"r{round_}.db", tmp_path / f"go{round_}"
+        procs = [subprocess.Popen([sys.executable, str(script), str(target), str(go)],
+                                  stderr=subprocess.PIPE, text=True) for _ in range(8)]
+        time.sleep(0.8)  # every opener imported and waiting
+        go.touch()
+        for p in procs:
+            _, stderr = p.communicate(timeout=120)
+            assert p.returncode == 0, stderr[-600:]
+
+
 def test_targets_and_their_errors(tmp_path):
     with pytest.raises(UsageError, match="no results at"):
         open_store(tmp_path / "missing.db", must_exist=True)

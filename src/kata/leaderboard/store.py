@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -82,14 +83,30 @@ class _SQLite:
         self.where = str(path)
 
     def connect(self) -> sqlite3.Connection:
-        try:
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writer
-            conn.execute("PRAGMA synchronous=FULL")  # a committed grade survives a power cut
-        except sqlite3.Error as e:
-            raise KataError(f"cannot open the results file {self.path}: {e}",
-                            "check the path and that its folder is writable") from None
-        return conn
+        # Switching a new file to WAL takes an exclusive lock, and SQLite answers "locked"
+        # at once, without its busy wait, when recorders open the file together: so wait
+        # here, bounded in time. WAL is a property of the file, set once for good.
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            conn = None
+            try:
+                conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+                if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    conn.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writer
+                conn.execute("PRAGMA synchronous=FULL")  # a committed grade survives a power cut
+                return conn
+            except sqlite3.OperationalError as e:
+                if conn is not None:
+                    conn.close()
+                if "locked" not in str(e) or time.monotonic() > deadline:
+                    raise KataError(f"cannot open the results file {self.path}: {e}",
+                                    "check the path and that its folder is writable") from None
+                time.sleep(0.05)
+            except sqlite3.Error as e:
+                if conn is not None:
+                    conn.close()
+                raise KataError(f"cannot open the results file {self.path}: {e}",
+                                "check the path and that its folder is writable") from None
 
     @contextmanager
     def transaction(self, conn: sqlite3.Connection) -> Iterator[sqlite3.Cursor]:
