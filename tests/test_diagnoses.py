@@ -3,7 +3,7 @@ repos in test_diagnoses_docker.py prove the clues are gathered for real)."""
 
 import pytest
 
-from kata.diagnoses import Clues, diagnose, failing_step
+from kata.diagnoses import Clues, diagnose, diagnose_graded, failing_step, sets_command
 
 CASES = [
     ("buildkit-syntax", Clues(
@@ -51,3 +51,27 @@ def test_failing_step_finds_step_and_first_error():
            "Collecting nope==9\nERROR: No matching distribution found for nope==9\n")
     assert failing_step(log) == ("RUN pip install nope==9",
                                  "ERROR: No matching distribution found for nope==9")
+
+
+@pytest.mark.parametrize(("dockerfile", "sets"), [
+    ("FROM python:3.12-slim\nCOPY . /app\n", False),
+    ("FROM python:3.12-slim\nCMD [\"python\", \"app.py\"]\n", True),
+    ("from python:3.12-slim\nentrypoint python app.py\n", True),
+    ("FROM python:3.12-slim\n# CMD [\"python\", \"app.py\"]\n", False),
+    ("FROM python:3.12-slim\nRUN echo \\\n  CMD\n", False),  # CMD inside a RUN's next line
+    ("FROM python:3.12-slim AS build\nCMD x\nFROM python:3.12-slim\nCOPY --from=build /a /a\n",
+     False),  # only the final stage counts
+    ("FROM python:3.12-slim AS base\nCMD x\nFROM base\nCOPY . /app\n", True),  # inherited
+    ("FROM --platform=linux/amd64 python:3.12-slim AS base\nCMD x\nFROM base AS final\n", True),
+])
+def test_whether_the_dockerfile_names_the_command(dockerfile, sets):
+    assert sets_command(dockerfile) is sets
+
+
+def test_no_cmd_is_named_only_for_an_app_that_did_not_come_up():
+    clues = Clues(problem_kind="app-exited", exit_code=0, dockerfile="FROM python:3.12-slim\n")
+    assert diagnose(clues).id == "no-cmd"
+    with_cmd = Clues(problem_kind="app-exited", exit_code=0,
+                     dockerfile="FROM python:3.12-slim\nCMD [\"python3\", \"app.py\"]\n")
+    assert diagnose(with_cmd).id == "app-exited"
+    assert diagnose_graded(Clues(dockerfile="FROM python:3.12-slim\n")) == []

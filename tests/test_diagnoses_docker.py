@@ -27,6 +27,7 @@ CASES = {
     "wrong-port": ("wrong-port", "port 5000, not on $PORT (8000)"),
     "health-endpoint": ("health-endpoint", "/health does not exist (it answered 404)"),
     "not-listening": ("not-listening", "listens on no TCP port"),
+    "no-cmd": ("no-cmd", "has no CMD"),
 }
 
 
@@ -55,3 +56,13 @@ def test_missing_tables_is_noticed_on_a_graded_app():
     assert report.problem is None
     assert [d.id for d in report.diagnoses] == ["missing-tables"]
     assert "'items'" in report.diagnoses[0].message
+
+
+def test_every_registered_diagnosis_has_a_fixture_repo():
+    """A new diagnosis comes with the repo that triggers it (the codecrafters rule)."""
+    from kata.diagnoses import REGISTRY
+
+    named = {kind for kind, _ in CASES.values()} | {"missing-tables"}
+    # build-step-failed is the catch-all of a failed build: any fixture that breaks a
+    # build some other way (pin-not-found, needs-compiler) reaches it when unnamed.
+    assert {name for name, _, _ in REGISTRY} - named == {"build-step-failed"}

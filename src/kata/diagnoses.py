@@ -32,6 +32,7 @@ class Clues:
     exit_code: int | None = None
     oom_killed: bool = False
     service_hosts: dict[str, str] = field(default_factory=dict)  # env var -> service host
+    dockerfile: str = ""  # its text, where there is one
 
 
 Check = Callable[[Clues], tuple[str, str] | None]
@@ -199,6 +200,54 @@ def _health(c: Clues) -> tuple[str, str] | None:
         why = "does not exist" if status == "404" else "fails"
         return (f"the health endpoint {path} {why} (it answered {status})",
                 f"add GET {path} returning 200 once the app can serve requests")
+    return None
+
+
+# -- the image's command -----------------------------------------------------------------
+def instructions(dockerfile: str) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) per instruction: continuation lines joined, comments out."""
+    out: list[tuple[str, str]] = []
+    pending = ""
+    for raw in dockerfile.splitlines():
+        line = raw.strip()
+        if not line or (line.startswith("#") and not pending):
+            continue
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        word, _, rest = (pending + line).partition(" ")
+        out.append((word.upper(), rest.strip()))
+        pending = ""
+    return out
+
+
+def sets_command(dockerfile: str) -> bool:
+    """Whether the final stage names what the container runs (CMD or ENTRYPOINT), itself
+    or through an earlier stage it is built FROM. Without one, the container runs the base
+    image's default: `python3`, which exits at once."""
+    stages: dict[str, bool] = {}
+    current, name = False, ""
+    for word, args in instructions(dockerfile):
+        if word == "FROM":
+            parts = args.split()
+            base = next((p for p in parts if not p.startswith("--")), "").lower()
+            current = stages.get(base, False)  # FROM an earlier stage inherits its CMD
+            name = parts[-1].lower() if len(parts) >= 3 and parts[-2].upper() == "AS" else ""
+        elif word in ("CMD", "ENTRYPOINT"):
+            current = True
+        if name:
+            stages[name] = current
+    return current
+
+
+@diagnosis("no-cmd")
+def _no_cmd(c: Clues) -> tuple[str, str] | None:
+    if (c.problem_kind in ("app-exited", "never-ready") and c.dockerfile
+            and not sets_command(c.dockerfile)):
+        return ("the Dockerfile has no CMD, so the container runs the base image's default "
+                "command, not your server",
+                "end the Dockerfile with a CMD that starts the server on $PORT, e.g. "
+                "CMD uvicorn app.main:app --host 0.0.0.0 --port $PORT")
     return None
 
 

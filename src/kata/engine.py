@@ -154,7 +154,7 @@ def grade(
                 _check_services(services)
         except RepoProblem as p:
             _check_services(services)  # a dead database, not the learner, may explain it
-            problem = _explain(p, exercise, app)
+            problem = _explain(p, exercise, app, repo)
             for r in wanted:
                 if r.id not in run.outcomes:
                     status = Status.FAIL if r.grader == "boot" else Status.SKIPPED
@@ -183,10 +183,12 @@ def grade(
 
 
 def _clues(
-    exercise: Exercise, app: AppHandle | None, log: str, p: RepoProblem | None = None
+    exercise: Exercise, app: AppHandle | None, log: str, p: RepoProblem | None = None,
+    repo: Repo | None = None,
 ) -> Clues:
     code, oom = app.exit_status() if app is not None else (None, False)
     return Clues(
+        dockerfile=_dockerfile_text(repo),
         problem_kind=p.kind if p else "",
         problem_message=p.message if p else "",
         build_log=p.log_tail if p and p.kind.startswith("build") else "",
@@ -199,10 +201,21 @@ def _clues(
     )
 
 
-def _explain(p: RepoProblem, exercise: Exercise, app: AppHandle | None) -> Problem:
+def _dockerfile_text(repo: Repo | None) -> str:
+    if repo is None:
+        return ""
+    try:
+        return repo.dockerfile().read_text(errors="replace")[:200_000]
+    except (RepoProblem, OSError):  # none, or unreadable: nothing to read clues from
+        return ""
+
+
+def _explain(
+    p: RepoProblem, exercise: Exercise, app: AppHandle | None, repo: Repo | None = None
+) -> Problem:
     """Turn a failure into the named diagnosis a learner can act on, where one matches."""
     log = app.logs() if app is not None else ""
-    d = diagnose(_clues(exercise, app, log, p))
+    d = diagnose(_clues(exercise, app, log, p, repo))
     if d is None:
         return Problem(kind=p.kind, message=p.message, fix=p.fix, log_tail=p.log_tail)
     return Problem(kind=d.id, message=d.message, fix=d.fix, log_tail=p.log_tail, detail=p.message)
