@@ -81,5 +81,8 @@ def test_runtime_contract_follows_the_app_kind(root):
     catalog = load_catalog(root)
     server = runtime_contract(catalog.get("rest-api"))
     assert "`$PORT`" in server and "DATABASE_URL" in server and "`db`, `postgres`" in server
+    # the URL is the contract; the separate names real learner repos read are on one line
+    assert "- `DATABASE_URL` = `postgresql://kata:kata@db:5432/kata` (postgres:15)" in server
+    assert "separate settings: `POSTGRES_HOST=db`" in server and "`DB_NAME=kata`" in server
     cli = runtime_contract(catalog.get("todo-cli"))
     assert "Be a command" in cli and "$PORT" not in cli and "`/data`" in cli

@@ -150,7 +150,8 @@ def _hard_coded(c: Clues) -> tuple[str, str] | None:
         r"|refused[^\n]{0,80}(?:localhost|127\.0\.0\.1)[^\n]{0,40}(?:5432|6379|5672))",
         c.app_log, re.IGNORECASE)
     if m:
-        names = ", ".join(f"${k}" for k in c.service_hosts) or "the service URL in env"
+        urls = [k for k in c.service_hosts if k.endswith("_URL")] or list(c.service_hosts)
+        names = ", ".join(f"${k}" for k in urls) or "the service URL in env"
         return (f"the app dials a hard-coded localhost service ({m.group(0)[:80].strip()})",
                 f"read {names} from the environment; inside the container localhost is the "
                 "app itself")
@@ -242,8 +243,11 @@ def sets_command(dockerfile: str) -> bool:
 
 @diagnosis("no-cmd")
 def _no_cmd(c: Clues) -> tuple[str, str] | None:
-    if (c.problem_kind in ("app-exited", "never-ready") and c.dockerfile
-            and not sets_command(c.dockerfile)):
+    # exit 0 (or never ready): the base's default ran and ended; a failure code means a
+    # program of the learner's did run, so the log tail says more than this would
+    came_to_nothing = c.problem_kind == "never-ready" or (
+        c.problem_kind == "app-exited" and c.exit_code == 0)
+    if came_to_nothing and c.dockerfile and not sets_command(c.dockerfile):
         return ("the Dockerfile has no CMD, so the container runs the base image's default "
                 "command, not your server",
                 "end the Dockerfile with a CMD that starts the server on $PORT, e.g. "

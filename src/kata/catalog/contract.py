@@ -14,8 +14,13 @@ def runtime_contract(ex: Exercise) -> str:
     app = ex.app
     env = [f"- `PORT` = `{app.port}`"] if app.kind == "server" else []
     for name, svc in ex.services.items():
-        for key, template in svc.exports.items():
-            env.append(f"- `{key}` = `{template.format(host=name)}` ({svc.image})")
+        # a service's first export is the contract; the rest are conveniences, on one line
+        first, *rest = svc.exports.items() or [("", "")]
+        if first[0]:
+            env.append(f"- `{first[0]}` = `{first[1].format(host=name)}` ({svc.image})")
+        if rest:
+            env.append("- also, for apps that read separate settings: " + ", ".join(
+                f"`{k}={v.format(host=name)}`" for k, v in rest))
     env += [f"- `{k}` = `{v}`" for k, v in app.env.items()]
     r = app.readiness
     if app.kind == "cli":
