@@ -41,6 +41,7 @@ from kata.sandbox.docker import (
     DockerSandbox,
     _pid_alive,
     connect,
+    image_summaries,
 )
 
 HOSTILE = Path(__file__).resolve().parent
@@ -239,10 +240,12 @@ def leftovers(runs: set[str] | None = None) -> list[str]:
               if wanted(n.attrs.get("Labels") or {})]
     found += [f"volume {v.name}" for v in c.volumes.list(filters={"label": LABEL})
               if wanted(v.attrs.get("Labels") or {})]
-    found += [f"image tag {t}" for i in c.images.list(name=RUN_IMAGE_REPO) for t in i.tags
+    found += [f"image tag {t}" for i in image_summaries(c, name=RUN_IMAGE_REPO)
+              for t in i.get("RepoTags") or []
               if t.partition(":")[2] in (RUNS if runs is None else runs)]
     if runs is None:  # the session's end: images and the tests' own listeners too
-        found += [f"image {i.tags or i.id}" for i in c.images.list(filters={"label": LABEL})]
+        found += [f"image {i.get('RepoTags') or i['Id']}"
+                  for i in image_summaries(c, filters={"label": LABEL})]
         mine = {"label": f"{TEST_LABEL}=hostile"}
         found += [f"test container {x.attrs.get('Names')}"
                   for x in c.containers.list(all=True, sparse=True, filters=mine)]

@@ -345,7 +345,13 @@ def clean(
     all_runs: bool = typer.Option(False, "--all", help="also stop gradings still running"),
 ) -> None:
     """Remove what kata left: runs kept with --keep and runs whose kata process died."""
-    from kata.sandbox.docker import CACHE_LABEL, connect, reap_orphans, remove_run
+    from kata.sandbox.docker import (
+        CACHE_LABEL,
+        connect,
+        image_summaries,
+        reap_orphans,
+        remove_run,
+    )
 
     client = connect()
     if all_runs:
@@ -353,9 +359,9 @@ def clean(
     else:
         reap_orphans(client, include_kept=True)
     if cache:
-        for img in client.images.list(filters={"label": CACHE_LABEL}):
+        for img in image_summaries(client, filters={"label": CACHE_LABEL}):
             try:
-                client.images.remove(img.id, force=True)
+                client.images.remove(img["Id"], force=True)
             except Exception:
                 pass
     out.print("removed " + ("everything labelled kata" if all_runs

@@ -123,11 +123,11 @@ def reap_orphans(client: docker.DockerClient, include_kept: bool = False) -> int
 def evict_cache(client: docker.DockerClient, repository: str, keep: int) -> int:
     """Keep the newest ``keep`` cached images of one exercise, so the cache (one image per
     graded folder) does not grow without bound across cohorts and test runs."""
-    images = sorted(client.images.list(name=repository, filters={"label": CACHE_LABEL}),
-                    key=lambda i: i.attrs.get("Created", ""), reverse=True)
+    images = sorted(image_summaries(client, name=repository, filters={"label": CACHE_LABEL}),
+                    key=lambda i: i.get("Created") or 0, reverse=True)
     removed = 0
     for img in images[keep:]:
-        for tag in img.tags:
+        for tag in _tags(img):
             try:
                 client.images.remove(tag)  # not forced: an image in use stays
                 removed += 1
@@ -157,20 +157,31 @@ def remove_run(client: docker.DockerClient, run_id: str | None) -> None:
             v.remove(force=True)
         except docker.errors.NotFound:
             pass
-    for img in client.images.list(filters={"label": label}):
+    for img in image_summaries(client, filters={"label": label}):
         try:
-            client.images.remove(img.id, force=True)
+            client.images.remove(img["Id"], force=True)
         except docker.errors.APIError:
             pass
     # The run's image tag. Removing a tag only untags an image that the cache (or another
     # run) still names; the image goes with its last tag.
-    for img in client.images.list(name=RUN_IMAGE_REPO):
-        for t in img.tags:
+    for img in image_summaries(client, name=RUN_IMAGE_REPO):
+        for t in _tags(img):
             if run_id is None or t == run_image_tag(run_id):
                 try:
                     client.images.remove(t, force=True)
                 except docker.errors.APIError:
                     pass
+
+
+def image_summaries(client: docker.DockerClient, **query) -> list[dict]:
+    """The images as one listing (Id, RepoTags, Created). Not ``client.images.list``: it
+    inspects each image after listing, which fails when a concurrent grading removes one
+    in between (a CI run failed on it)."""
+    return client.api.images(**query)
+
+
+def _tags(summary: dict) -> list[str]:
+    return [t for t in summary.get("RepoTags") or [] if t != "<none>:<none>"]
 
 
 def run_image_tag(run_id: str) -> str:
