@@ -11,9 +11,13 @@ import docker.errors
 import pytest
 
 from kata.catalog.models import Limits
-from kata.sandbox.docker import DockerSandbox, connect, run_image_tag
-
-pytestmark = pytest.mark.docker
+from kata.errors import BuildFailed, ExitCode, ImageMissing
+from kata.sandbox.docker import (
+    DockerSandbox,
+    _raise_if_base_unavailable,
+    connect,
+    run_image_tag,
+)
 
 CACHE_REPO = "kata-cache/sandbox-images-test"
 
@@ -38,6 +42,7 @@ def _exists(client, name: str) -> bool:
         return False
 
 
+@pytest.mark.docker
 def test_a_moved_cache_tag_leaves_the_earlier_run_its_image(tmp_path):
     client = connect()
     cache_tag = f"{CACHE_REPO}:{uuid.uuid4().hex[:8]}"
@@ -67,6 +72,7 @@ def test_a_moved_cache_tag_leaves_the_earlier_run_its_image(tmp_path):
             client.images.remove(img.id, force=True)
 
 
+@pytest.mark.docker
 def test_a_rebuild_drops_the_cached_image_it_replaces(tmp_path):
     """Only that image, once no run names it; no blanket prune of dangling images."""
     client = connect()
@@ -89,3 +95,49 @@ def test_a_rebuild_drops_the_cached_image_it_replaces(tmp_path):
     finally:
         for img in client.images.list(name=CACHE_REPO):
             client.images.remove(img.id, force=True)
+
+
+UNREACHABLE = ('Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io '
+               "on 10.255.255.53:53: no such host")
+
+
+@pytest.mark.parametrize(("log", "error", "raised", "phrase"), [
+    # a base image kata can build: the fix names `kata images`
+    ("Step 1/2 : FROM python:3.11", UNREACHABLE, ImageMissing, "kata images python:3.11"),
+    ("Step 1/3 : FROM --platform=linux/amd64 debian:12", UNREACHABLE, ImageMissing,
+     "kata images kata-base:bookworm"),
+    # one it cannot: this machine's gap all the same, said so
+    ("Step 1/2 : FROM node:18", UNREACHABLE, ImageMissing, "docker pull node:18"),
+    # a registry that answered: a typo in the FROM line is the learner's to fix
+    ("Step 1/2 : FROM pyhton:3.11",
+     "pull access denied for pyhton, repository does not exist", None, ""),
+    # a later step that failed to download something is the learner's build failing
+    ("Step 1/3 : FROM python:3.12-slim\nStep 2/3 : RUN pip install x", UNREACHABLE, None, ""),
+])
+def test_a_base_image_nobody_can_pull_is_this_machines_gap(log, error, raised, phrase):
+    if raised is None:
+        _raise_if_base_unavailable(error, log)  # no exception: left to BuildFailed
+        return
+    with pytest.raises(raised) as e:
+        _raise_if_base_unavailable(error, log)
+    assert phrase in e.value.message + e.value.fix, (e.value.message, e.value.fix)
+
+
+@pytest.mark.docker
+def test_building_from_an_absent_image(tmp_path):
+    """For real: with no registry in reach (as here) an exit-4 ImageMissing; where a
+    registry answers, the learner's build failure."""
+    folder = tmp_path / "absent"
+    folder.mkdir()
+    (folder / "Dockerfile").write_text("FROM kata-test-absent-image:1\nCMD [\"true\"]\n")
+    sandbox = _sandbox(connect())
+    try:
+        with pytest.raises((ImageMissing, BuildFailed)) as e:
+            sandbox.build(folder, "Dockerfile", 60, lambda _: None)
+        if isinstance(e.value, ImageMissing):
+            assert "kata-test-absent-image:1 is not on this machine" in e.value.message
+            assert e.value.exit_code == ExitCode.ENVIRONMENT
+        else:
+            assert "kata-test-absent-image" in e.value.message
+    finally:
+        sandbox.close()

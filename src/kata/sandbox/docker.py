@@ -563,6 +563,7 @@ class DockerSandbox:
                 log_tail,
             )
         if error:
+            _raise_if_base_unavailable(error, log_tail)
             raise BuildFailed(f"docker build failed: {error}", "fix the failing build step",
                               log_tail)
         img = self.client.images.get(tag)
@@ -763,6 +764,36 @@ def _signals_held() -> Iterator[None]:
             signal.signal(sig, handler)
         if came:
             signal.raise_signal(came[0])
+
+
+FROM_STEP = re.compile(r"^Step \d+/\d+ : FROM\s+(?:--\S+\s+)*(\S+)", re.IGNORECASE)
+REGISTRY_UNREACHABLE = re.compile(
+    r"registry-1\.docker\.io|dial tcp|no such host|i/o timeout|connection refused", re.IGNORECASE)
+
+
+def _raise_if_base_unavailable(error: str, log_tail: str) -> None:
+    """A FROM whose image is not here and could not be pulled. With no registry in reach
+    (machines like CI runners without one) that is this machine's gap, not the learner's:
+    say so, with `kata images` where kata can build that image. A registry that answers
+    "no such image" is left to the build failure (a typo in the FROM line)."""
+    steps = [line for line in log_tail.splitlines() if line.startswith("Step ")]
+    m = FROM_STEP.match(steps[-1]) if steps else None
+    if m is None or not REGISTRY_UNREACHABLE.search(error):
+        return
+    image = m.group(1)
+    from kata.localimages import canonical_name  # only on this path: it is a large module
+
+    try:
+        name = canonical_name(image if ":" in image else f"{image}:latest")
+    except ValueError:
+        raise ImageMissing(
+            f"the base image {image} is not on this machine and no registry is in reach "
+            f"to pull it ({error.strip()[:120]})",
+            f"pull it on a machine with registry access (`docker pull {image}`) or build "
+            "from an image this machine has (`docker images`)") from None
+    raise ImageMissing(
+        f"the base image {image} is not on this machine and no registry is in reach to "
+        "pull it", f"build it here with `kata images {name}`, then grade again") from None
 
 
 def _refused_build(response) -> None:
