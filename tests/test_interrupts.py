@@ -72,6 +72,24 @@ CASES = [
 ]
 
 
+def test_sigint_stops_kata_started_with_sigint_ignored(tmp_path):
+    """A background job of a script starts with SIGINT ignored; kata still stops on it (a
+    CI run launched that way once saw kata carry on through SIGINT)."""
+    proc = start_kata(tmp_path, "grade", "hostile", str(REPOS / "slow"),
+                      "--only", "work-1", sigint_ignored=True)
+    try:
+        _in_phase("boot", proc, "")
+        proc.signal(signal.SIGINT)
+        code = proc.finish(within_s=60)
+    finally:
+        if proc.proc.poll() is None:
+            proc.proc.kill()  # this test's own process, by its handle
+            proc.proc.wait(10)
+    no_traceback(proc.stderr)
+    assert code == ExitCode.INTERRUPTED, f"exit {code}:\n{proc.stderr}"
+    assert not wait_gone(proc.runs)
+
+
 @pytest.mark.parametrize("phase,signals", CASES,
                          ids=[f"{p}-{'-'.join(s.name for s in sig)}" for p, sig in CASES])
 def test_interrupted_grade_exits_130_and_leaves_nothing(phase, signals, tmp_path):

@@ -186,11 +186,19 @@ class KataProcess:
                 f"kata did not end within {within_s:.0f} s:\n{self.stderr}") from None
 
 
-def start_kata(tmp_path: Path, *args: str, **env: str) -> KataProcess:
+def start_kata(tmp_path: Path, *args: str, sigint_ignored: bool = False,
+               **env: str) -> KataProcess:
+    """``kata`` in the background; ``sigint_ignored`` starts it as a shell script's ``&``
+    job starts (SIGINT ignored, inherited across exec)."""
     err_path = tmp_path / f"kata-{time.monotonic_ns()}.err"
+
+    def ignore_sigint() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
     with open(err_path, "w") as err, open(os.devnull, "w") as out:
         proc = subprocess.Popen([str(KATA), *args], stdout=out, stderr=err, cwd=ROOT,
-                                env=kata_env(**env))
+                                env=kata_env(**env),
+                                preexec_fn=ignore_sigint if sigint_ignored else None)
     return KataProcess(proc, err_path)
 
 

@@ -44,6 +44,10 @@ def edge(fn: Callable) -> Callable:
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         signal.signal(signal.SIGTERM, _sigterm_is_interrupt)
+        # A script's background job (`cmd &` without job control) starts with SIGINT
+        # ignored, and Python then keeps it so: an explicit SIGINT would do nothing and
+        # the run would go on. kata stops on it, as on SIGTERM.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         try:
             return fn(*args, **kwargs)
         except KataError as e:
