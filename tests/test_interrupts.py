@@ -72,19 +72,29 @@ CASES = [
 ]
 
 
+def _interrupt(proc: KataProcess, phase: str, token: str,
+               signals: list[signal.Signals]) -> tuple[int, float]:
+    """Send ``signals`` once kata is in ``phase``: its exit code and how long it took."""
+    try:
+        _in_phase(phase, proc, token)
+        start = time.monotonic()
+        for i, signum in enumerate(signals):
+            if i:
+                time.sleep(0.3)
+            proc.signal(signum)
+        return proc.finish(within_s=60), time.monotonic() - start
+    finally:
+        if proc.proc.poll() is None:
+            proc.proc.kill()  # this test's own process, by its handle
+            proc.proc.wait(10)
+
+
 def test_sigint_stops_kata_started_with_sigint_ignored(tmp_path):
     """A background job of a script starts with SIGINT ignored; kata still stops on it (a
     CI run launched that way once saw kata carry on through SIGINT)."""
     proc = start_kata(tmp_path, "grade", "hostile", str(REPOS / "slow"),
                       "--only", "work-1", sigint_ignored=True)
-    try:
-        _in_phase("boot", proc, "")
-        proc.signal(signal.SIGINT)
-        code = proc.finish(within_s=60)
-    finally:
-        if proc.proc.poll() is None:
-            proc.proc.kill()  # this test's own process, by its handle
-            proc.proc.wait(10)
+    code, _ = _interrupt(proc, "boot", "", [signal.SIGINT])
     no_traceback(proc.stderr)
     assert code == ExitCode.INTERRUPTED, f"exit {code}:\n{proc.stderr}"
     assert not wait_gone(proc.runs)
@@ -97,19 +107,7 @@ def test_interrupted_grade_exits_130_and_leaves_nothing(phase, signals, tmp_path
     repo = _slow_build_repo(tmp_path, token) if phase == "build" else REPOS / "slow"
     proc = start_kata(tmp_path, "grade", "hostile", str(repo),
                       "--only", "work-1", "--only", "work-2")
-    try:
-        _in_phase(phase, proc, token)
-        start = time.monotonic()
-        for i, signum in enumerate(signals):
-            if i:
-                time.sleep(0.3)
-            proc.signal(signum)
-        code = proc.finish(within_s=60)
-        took = time.monotonic() - start
-    finally:
-        if proc.proc.poll() is None:
-            proc.proc.kill()  # this test's own process, by its handle
-            proc.proc.wait(10)
+    code, took = _interrupt(proc, phase, token, signals)
     no_traceback(proc.stderr)
     assert code == ExitCode.INTERRUPTED, f"exit {code}:\n{proc.stderr}"
     assert "interrupted" in proc.stderr, proc.stderr
