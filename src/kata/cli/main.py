@@ -17,6 +17,7 @@ from rich.table import Table
 
 from kata import __version__, github
 from kata.catalog import Catalog, Exercise, load_catalog, runtime_contract
+from kata.cli import cohort as cohort_cmd
 from kata.cli import init as init_cmd
 from kata.cli import leaderboard as leaderboard_cmd
 from kata.errors import ExitCode, KataError, RepoProblem, UsageError
@@ -223,51 +224,6 @@ def _grade_one(catalog: Catalog, ex: Exercise, path: Path, options, client, verb
         progress.stop()
 
 
-@app.command()
-@edge
-def cohort(
-    exercise: str = typer.Argument(..., help="exercise id"),
-    repos: list[Path] = typer.Argument(
-        ..., help="one folder per learner (its name is the learner)"),
-    record: str | None = typer.Option(None, "--record",
-                                         help="record every grade in this SQLite file or URL"),
-    reports_dir: Path | None = typer.Option(None, "--reports", help="write each JSON report here"),
-    seed: int = typer.Option(1, help="seed for generated test data"),
-) -> None:
-    """For instructors: grade many learners' repositories, one after another, and rank them."""
-    from kata.engine import GradeOptions
-    from kata.sandbox.docker import connect
-
-    catalog = _catalog()
-    ex = catalog.get(exercise)
-    client = connect()
-    folders = [p for p in repos if p.is_dir()]
-    if not folders:
-        raise UsageError("no repository folders given", "pass one folder per learner")
-    table = Table("learner", "score", "%", "result", box=None, header_style="bold")
-    reports = []
-    for i, path in enumerate(folders, 1):
-        err.print(f"[bold]{i}/{len(folders)}[/] {path.name}")
-        options = GradeOptions(seed=seed, learner=path.name)
-        report = _grade_one(catalog, ex, path, options, client, verbose=False)
-        reports.append(report)
-        if report.problem:
-            result = f"[red]could not grade: {report.problem.message}[/]"
-        else:
-            lost = [r.id for r in report.requirements if r.status != "pass"]
-            result = ("[green]all requirements[/]" if not lost
-                      else "missing: " + ", ".join(lost))
-        table.add_row(path.name, f"{report.score.earned:g}/{report.score.max}",
-                      f"{report.score.percent:g}", result)
-        if reports_dir:
-            reports_dir.mkdir(parents=True, exist_ok=True)
-            (reports_dir / f"{path.name}.{ex.id}.json").write_text(to_json(report), "utf-8")
-    out.print(table)
-    if record:
-        leaderboard_cmd.record(record, reports, catalog)
-        out.print(f"recorded {len(reports)} grade(s) in {record}: see `kata leaderboard`")
-
-
 def _show_progress(report) -> None:
     from kata import history
 
@@ -388,6 +344,7 @@ def version() -> None:
 
 app.add_typer(leaderboard_cmd.app, name="leaderboard")
 app.command("init")(init_cmd.init)
+app.command("cohort")(cohort_cmd.cohort)
 
 
 def main() -> None:  # pragma: no cover - console entry point
