@@ -23,6 +23,7 @@ from kata.cli import leaderboard as leaderboard_cmd
 from kata.errors import ExitCode, KataError, RepoProblem, UsageError
 from kata.reporters import to_json, to_junit, to_markdown
 from kata.reporters.terminal import Progress, print_scorecard
+from kata.sanitise import markup
 
 app = typer.Typer(
     help="kata grades backend projects: it builds your repo in Docker, runs it with its "
@@ -51,18 +52,18 @@ def edge(fn: Callable) -> Callable:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         try:
             return fn(*args, **kwargs)
-        except KataError as e:
-            err.print(f"[bold red]error:[/] {e.message}")
+        except KataError as e:  # messages may quote the learner's files: never as markup
+            err.print(f"[bold red]error:[/] {markup(e.message)}")
             if e.fix:
-                err.print(f"[bold]fix:[/] {e.fix}")
+                err.print(f"[bold]fix:[/] {markup(e.fix)}")
             raise typer.Exit(int(e.exit_code)) from None
         except RepoProblem as e:  # raised before grading began (e.g. the path is a file)
-            err.print(f"[bold red]error:[/] {e.message}")
+            err.print(f"[bold red]error:[/] {markup(e.message)}")
             if e.fix:
-                err.print(f"[bold]fix:[/] {e.fix}")
+                err.print(f"[bold]fix:[/] {markup(e.fix)}")
             raise typer.Exit(int(ExitCode.REPO)) from None
         except docker.errors.DockerException as e:  # a Docker reply no step expected
-            err.print(f"[bold red]error:[/] Docker refused a request: {_first_line(e)}")
+            err.print(f"[bold red]error:[/] Docker refused a request: {markup(_first_line(e))}")
             err.print("[bold]fix:[/] check `docker info`, then grade again; if it repeats, "
                       "report it with this message")
             raise typer.Exit(int(ExitCode.ENVIRONMENT)) from None
@@ -272,7 +273,7 @@ def verify(exercise: str = typer.Argument(..., help="exercise id")) -> None:
             mark = "[green]✔[/]" if v.ok else "[red]✘[/]"
             lost = ", ".join(sorted(v.lost)) or "—"
             if v.report.problem:
-                lost = f"[red]could not grade: {v.report.problem.message}[/]"
+                lost = f"[red]could not grade: {markup(v.report.problem.message)}[/]"
             table.add_row(v.variant, ", ".join(sorted(v.expected_lost)) or "—", lost,
                           f"{v.report.score.earned:g}/{v.report.score.max}", mark)
             err.print(f"{mark} {v.variant}")
