@@ -34,3 +34,6 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+from _report_check import every_report_imports  # noqa: E402,F401  (a session fixture)

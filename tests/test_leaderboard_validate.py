@@ -71,7 +71,7 @@ def test_forged_reports_are_refused_with_the_reason(catalog, changes, reason):
 
 
 def test_a_huge_file_is_refused_before_it_is_read(tmp_path):
-    big = tmp_path / "huge.json"
+    big = tmp_path / "forged-huge.json"
     with big.open("wb") as f:  # 200 MB, sparse: what was read would show in RSS
         f.truncate(200 * 1024 * 1024)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -80,7 +80,7 @@ def test_a_huge_file_is_refused_before_it_is_read(tmp_path):
         read_report(big)
     assert time.monotonic() - start < 1.0
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 20 * 1024  # KiB
-    nested = tmp_path / "nested.json"
+    nested = tmp_path / "forged-nested.json"
     nested.write_text("[" * (MAX_REPORT_BYTES // 2))
     with pytest.raises(Refused):
         read_report(nested)
@@ -155,3 +155,22 @@ def test_a_partial_grade_is_not_recorded(tmp_path):
     assert leaderboard.record(str(tmp_path / "g.db"), [only], None) == 0
     with open_store(tmp_path / "g.db") as s:
         assert s.entries() == []
+
+
+def test_the_suite_check_finds_a_report_that_would_not_import():
+    """The session check in conftest.py (tests/_report_check.py) can fail. (Its files are
+    kept out of pytest's temporary folder, which that check reads at the end.)"""
+    import tempfile
+    from pathlib import Path
+
+    from _report_check import refused_reports
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        (folder / "good.json").write_text(make_report().model_dump_json())
+        (folder / "kata-report.json").write_text(json.dumps(forged(**{"score.earned": 1})))
+        (folder / "forged-on-purpose.json").write_text(json.dumps(forged(**{"score.max": 1})))
+        (folder / "other.json").write_text('{"not": "a report"}')
+        refused = refused_reports(folder)
+    assert refused and all("kata-report.json: " in r for r in refused), refused
+    assert any("total 1 is not the sum" in r for r in refused)
