@@ -1,6 +1,6 @@
 """Every kata report the test suite writes must import into the leaderboard.
 
-A session fixture (used by conftest.py) looks, when the session ends, at every JSON file
+A session fixture in conftest.py looks, when the session ends, at every JSON file
 the tests wrote under pytest's temporary folder, in process or through the `kata`
 command. Each one that is a whole kata report (it has ``kata_version``, ``run``, ``score``
 and ``requirements``) must pass what `kata leaderboard import` checks: size, schema, its
@@ -13,8 +13,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-
-import pytest
 
 from kata.catalog import load_catalog
 from kata.errors import KataError
@@ -54,10 +52,3 @@ def refused_reports(folder: Path) -> list[str]:
         found = problems(report, catalog if same else None, now, allow_unknown=True)
         refused += [f"{path}: {reason}" for reason in found]
     return refused
-
-
-@pytest.fixture(scope="session", autouse=True)
-def every_report_imports(tmp_path_factory):
-    yield
-    refused = refused_reports(tmp_path_factory.getbasetemp())
-    assert not refused, "reports kata wrote that the leaderboard refuses:\n" + "\n".join(refused)
