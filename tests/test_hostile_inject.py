@@ -6,6 +6,7 @@ GitHub workflow, with every report, the record and the leaderboard made from it.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import time
@@ -136,6 +137,9 @@ def test_the_leaderboard_shows_the_learner_as_text(graded):
     html = _html(md)
     assert "<script" not in html and "<strong>mallory" not in html
     assert "&lt;script&gt;alert('name')&lt;/script&gt;[/]" in html
+    data = _kata("leaderboard", "--db", db, "-f", "json").stdout
+    assert not RAW_CONTROLS.search(data)
+    assert LEARNER in {s["learner"] for b in json.loads(data)["boards"] for s in b["standings"]}
     page = _kata("leaderboard", "--db", db, "-f", "html").stdout.decode()
     tags = _Tags()
     tags.feed(page)

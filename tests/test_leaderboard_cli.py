@@ -209,6 +209,9 @@ def test_import_refuses_what_is_not_a_report(tmp_path, monkeypatch):
                           ("broken.json", "field"), ("missing.json", "does not exist")]:
         result = kata("leaderboard", "import", "--db", db, str(tmp_path / name), ok=False)
         assert result.exit_code == 2 and message in result.output, result.output
+    # a message quoting what the user typed is text, never rich markup
+    result = kata("leaderboard", "--db", "[/]://x", ok=False)
+    assert result.exit_code == 2 and "[/]://x: not a results file" in result.output
     result = kata("leaderboard", "--db", str(tmp_path / "none.db"), ok=False)
     assert result.exit_code == 2 and "no results at" in result.output
     assert not (tmp_path / "none.db").exists()
