@@ -108,3 +108,30 @@ def test_one_learner_cannot_stop_the_cohort_and_an_interrupted_cohort_resumes(tm
     assert "--resume" in rows["markup"] and "--resume" in rows["tables"]
     assert "1/2" in rows["late"]
     assert _recorded(db) == {"markup": 1, "tables": 1, "late": 1}
+
+
+def test_resume_trusts_a_commit_only_for_a_repository_root(tmp_path):
+    from kata.cli.cohort import folder_commit
+
+    repo = _learner(tmp_path, "ann", {"app.py": "print()\n"})
+    (repo / "sub").mkdir()
+    (tmp_path / "plain").mkdir()
+    head = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    assert folder_commit(repo) == head
+    assert folder_commit(repo / "sub") is None  # would be ann's commit, not the folder's
+    assert folder_commit(tmp_path / "plain") is None
+
+
+def test_why_a_learner_was_not_graded_and_whose_side_it_is():
+    from kata.cli.cohort import _not_graded
+    from kata.errors import ExitCode, KataError, NoDockerfile, UsageError
+
+    try:
+        Path("x") / 5  # what `dockerfile = 5` once did
+    except TypeError as e:
+        reason, side = _not_graded(e)
+    assert side is ExitCode.ENVIRONMENT and "TypeError at test_cli_cohort.py" in reason
+    assert _not_graded(UsageError("kata.toml is not valid TOML"))[1] is ExitCode.REPO
+    assert _not_graded(NoDockerfile("no Dockerfile"))[1] is ExitCode.REPO
+    assert _not_graded(KataError("Docker went away"))[1] is ExitCode.ENVIRONMENT
