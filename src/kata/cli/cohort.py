@@ -74,7 +74,7 @@ def _result(report: Report) -> Text:
 def _not_graded(e: BaseException) -> tuple[str, ExitCode]:
     """Why a learner has no grade, and whose side that is."""
     if isinstance(e, (RepoProblem, UsageError)):  # e.g. its kata.toml is not valid TOML
-        return f"not graded: {e.message}", ExitCode.REPO  # type: ignore[union-attr]
+        return f"not graded: {e.message}", ExitCode.REPO
     if isinstance(e, KataError):
         return f"not graded, kata's side: {e.message}", ExitCode.ENVIRONMENT
     where = traceback.extract_tb(e.__traceback__)[-1] if e.__traceback__ else None
