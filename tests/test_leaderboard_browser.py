@@ -32,7 +32,8 @@ def page(tmp_path_factory) -> str:
     runner = CliRunner()
     env = {"KATA_HOME": str(write_home(tmp / "home"))}
     write_reports(tmp / "artifacts")
-    for args in (["leaderboard", "import", "--db", str(tmp / "r.db"), str(tmp / "artifacts")],
+    for args in (["leaderboard", "import", "--db", str(tmp / "r.db"), str(tmp / "artifacts"),
+                  "--allow-unknown"],
                  ["leaderboard", "--db", str(tmp / "r.db"), "--out", str(tmp / "board.html")]):
         result = runner.invoke(app, args, env=env)
         assert result.exit_code == 0, result.output

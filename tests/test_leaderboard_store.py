@@ -263,7 +263,7 @@ def test_a_cohort_shares_one_postgres_database(pg_admin, tmp_path, monkeypatch):
     runner = CliRunner()
     for new in (13, 0):
         result = runner.invoke(app, ["leaderboard", "import", "--db", url,
-                                     str(tmp_path / "artifacts")])
+                                     str(tmp_path / "artifacts"), "--allow-unknown"])
         assert result.exit_code == 0 and f"imported {new} new" in result.output, result.output
     assert "kata:***@" in result.output and ":kata@" not in result.output
     result = runner.invoke(app, ["leaderboard", "--db", url, "-f", "json"])

@@ -365,4 +365,5 @@ def _report(
         boot_seconds=round(boot_s, 2) if boot_s is not None else None,
         problem=problem,
         container_log_tail=log_tail[-4000:],
+        partial=options.only is not None,
     )

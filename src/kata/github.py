@@ -5,7 +5,8 @@ stays a thin wrapper and the same command works locally:
 
 * ``ci_identity`` — the run's identity (repository, run id, attempt, sha…) for
   ``report.run.ci``, which makes importing the report into a leaderboard idempotent;
-* the Markdown scorecard appended to the job summary (``$GITHUB_STEP_SUMMARY``);
+* the Markdown scorecard appended to the job summary (``$GITHUB_STEP_SUMMARY``), the
+  learner's text in it escaped by the Markdown reporter (``kata.sanitise``);
 * step outputs (``score``, ``max``, ``passed``, ``percent``, ``report``) in ``$GITHUB_OUTPUT``;
 * ``::error`` annotations for failed requirements, escaped per the workflow-command rules.
 
@@ -25,6 +26,7 @@ from typing import TextIO
 from kata.errors import KataError
 from kata.report import Report
 from kata.reporters.markdown import to_markdown
+from kata.sanitise import terminal
 
 # Runner variables copied into report.run.ci (key in the report -> variable).
 CI_VARIABLES = {
@@ -83,19 +85,22 @@ def command(name: str, message: str, **properties: str) -> str:
 
 def annotations(report: Report) -> list[str]:
     """One ``::error`` per requirement that failed or errored, and one if kata could not
-    grade the repository at all."""
+    grade the repository at all. The text quotes the learner's app: escape sequences and
+    controls go first (the job log renders them), then the command's own escaping."""
     lines = []
     if report.problem:
         p = report.problem
         text = p.message + (f"\nFix: {p.fix}" if p.fix else "")
-        lines.append(command("error", text, title=f"kata {report.exercise_id}: could not grade"))
+        lines.append(command("error", terminal(text),
+                             title=f"kata {report.exercise_id}: could not grade"))
     for r in report.requirements:
         if r.status not in ("fail", "error"):
             continue
         text = f"{r.title}: {r.message}" if r.message else r.title
         if r.hint:
             text += f"\nHint: {r.hint}"
-        lines.append(command("error", text, title=f"kata {report.exercise_id}: {r.id}"))
+        lines.append(command("error", terminal(text),
+                             title=terminal(f"kata {report.exercise_id}: {r.id}")))
     return lines
 
 

@@ -83,7 +83,8 @@ def delta(previous: dict, current: dict) -> Delta:
             d.now_fail.append(rid)
         for name, new in now.get("measurements", {}).items():
             old = was.get("measurements", {}).get(name)
-            if old is None or old == 0 or name in NOISY or name.startswith(NOT_THE_LEARNERS):
+            if old is None or new is None or old == 0 or name in NOISY \
+                    or name.startswith(NOT_THE_LEARNERS):
                 continue
             if name.endswith("_ms") and abs(new - old) < MIN_MS:
                 continue

@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from kata.diagnoses import Diagnosis
 
@@ -24,8 +25,15 @@ class RequirementResult(BaseModel):
     hint: str = ""
     hidden: bool = False
     evidence: dict[str, str] = {}
-    measurements: dict[str, float] = {}
+    # None: nothing to measure (e.g. a percentile when no operation succeeded). JSON has no
+    # NaN or infinity: pydantic writes them as null, so they are None here too.
+    measurements: dict[str, float | None] = {}
     duration_s: float = 0.0
+
+    @field_validator("measurements")
+    @classmethod
+    def _finite(cls, values: dict[str, float | None]) -> dict[str, float | None]:
+        return {k: v if v is None or math.isfinite(v) else None for k, v in values.items()}
 
 
 class Score(BaseModel):
@@ -82,6 +90,8 @@ class Report(BaseModel):
     diagnoses: list[Diagnosis] = []  # seen in the app's log even though it was graded
     container_log_tail: str = ""
     notes: list[str] = Field(default_factory=list)
+    # Graded with --only: most requirements not graded, so not a grade to rank.
+    partial: bool = False
 
     @property
     def graded(self) -> bool:

@@ -3,25 +3,27 @@ reports that GitHub Action runs upload. `kata grade --record` calls ``record`` h
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
+from rich.text import Text
 
 from kata.catalog import Catalog
 from kata.cli._shared import catalog_or_none, edge
-from kata.errors import UsageError, invalid_field
+from kata.errors import ExitCode, UsageError
 from kata.leaderboard import Entry, build_boards, entry_from_report, open_store
 from kata.leaderboard.ranking import select
 from kata.leaderboard.render_html import render_html
 from kata.leaderboard.render_json import render_json
 from kata.leaderboard.render_markdown import render_markdown
 from kata.leaderboard.render_terminal import render_terminal
-from kata.report import SCHEMA_VERSION, Report
+from kata.leaderboard.validate import Refused, is_partial, problems, read_report
+from kata.report import Report
+from kata.sanitise import terminal
 
 DEFAULT_DB = "results.db"
 out = Console()
@@ -54,15 +56,28 @@ def _week_of(catalog: Catalog | None, exercise_id: str) -> int | None:
 
 
 def entries_for(reports: Sequence[Report], catalog: Catalog | None,
-                learner: str | None = None) -> list[Entry]:
-    return [entry_from_report(r, _week_of(catalog, r.exercise_id), learner) for r in reports]
+                learner: str | None = None, imported: bool = False) -> list[Entry]:
+    """``imported``: the exercise's own pass mark and title count, not the report's."""
+    def entry(r: Report) -> Entry:
+        ex = catalog.exercises.get(r.exercise_id) if catalog is not None else None
+        if imported and ex is not None:
+            return entry_from_report(r, ex.week, learner, ex.pass_mark, ex.title)
+        return entry_from_report(r, _week_of(catalog, r.exercise_id), learner)
+
+    return [entry(r) for r in reports]
 
 
 def record(target: str, reports: Sequence[Report], catalog: Catalog | None) -> int:
-    """Record graded reports (one transaction); returns how many were new."""
+    """Record graded reports (one transaction); returns how many were new. A partial
+    grade (--only) is not recorded: it is not a grade to rank."""
+    whole = [r for r in reports if not is_partial(r)]
+    if len(whole) < len(reports):
+        err.print("not recorded: a grade made with --only is partial")
+    if not whole:
+        return 0
     with open_store(target) as store:
-        new = store.record(entries_for(reports, catalog))
-    err.print(f"recorded {new} result(s) in {store.where}")
+        new = store.record(entries_for(whole, catalog))
+    err.print(Text(f"recorded {new} result(s) in {terminal(store.where)}"))
     return new
 
 
@@ -122,24 +137,6 @@ def _report_files(paths: Sequence[Path]) -> list[Path]:
     return files
 
 
-def read_report(path: Path) -> Report:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise UsageError(f"{path}: not a JSON file ({e})",
-                         "pass JSON reports written by `kata grade --json`") from None
-    version = str(data.get("schema_version", "")) if isinstance(data, dict) else ""
-    if version.split(".")[0] != SCHEMA_VERSION.split(".")[0]:
-        raise UsageError(f"{path}: not a kata report of schema {SCHEMA_VERSION} "
-                         f"(schema_version {version or 'missing'})",
-                         "import reports written by `kata grade --json` of this kata version")
-    try:
-        return Report.model_validate(data)
-    except ValidationError as e:
-        raise UsageError(f"{path}: {invalid_field(e)}",
-                         "the file is not a kata JSON report") from None
-
-
 @app.command("import")
 @edge
 def import_(
@@ -148,22 +145,56 @@ def import_(
     db: str | None = typer.Option(None, "--db", envvar="KATA_DB",
                                      help="results file (SQLite) or postgresql:// URL"),
     learner: str | None = typer.Option(None, help="record every report under this name"),
+    allow_unknown: bool = typer.Option(
+        False, "--allow-unknown", help="also import reports of exercises this kata's catalog "
+        "does not have (their points cannot be checked)"),
 ) -> None:
     """Import JSON reports (e.g. GitHub Action artifacts); a re-import changes nothing.
 
-    Each report is keyed by the run that made it (repository, run id, attempt, job and
-    exercise; or kata's run id), so a report imported twice is recorded once."""
+    Each file is checked on its own (size, schema, points against the catalog, date) and
+    the ones refused are listed with the reason; the others are imported. A report graded
+    with --only is partial and left out. Exit 0 when no file was refused, 2 when some were
+    (the rest are imported either way). A report is keyed by a hash of its content and
+    provenance, so importing it again changes nothing."""
     target = db or (ctx.obj or {}).get("db") or DEFAULT_DB
     paths = _report_files(files)
     if not paths:
         raise UsageError("no JSON reports found", "pass report files or folders holding them")
-    reports = [read_report(p) for p in paths]
     catalog = catalog_or_none()
-    unknown = sorted({r.exercise_id for r in reports if _week_of(catalog, r.exercise_id) is None})
-    if unknown:
-        err.print(f"[yellow]note:[/] no week known for {', '.join(unknown)} (not in this "
-                  "kata's catalog); they rank per exercise and overall only")
+    now = datetime.now(UTC)
+    refused: list[tuple[Path, str]] = []
+    partial: list[Path] = []
+    unknown: set[str] = set()
+    new = imported = 0
     with open_store(target) as store:
-        new = store.record(entries_for(reports, catalog, learner))
-    out.print(f"imported {new} new result(s) from {len(reports)} report(s) into {store.where}"
-              + (f"; {len(reports) - new} already recorded" if new < len(reports) else ""))
+        for path in paths:
+            try:
+                report = read_report(path)
+                found = problems(report, catalog, now, allow_unknown)
+                if found:
+                    raise Refused("; ".join(found[:3]) + (" …" if len(found) > 3 else ""))
+            except Refused as e:
+                refused.append((path, e.reason))
+                continue
+            if is_partial(report):
+                partial.append(path)
+                continue
+            if _week_of(catalog, report.exercise_id) is None:
+                unknown.add(report.exercise_id)
+            new += store.record(entries_for([report], catalog, learner, imported=True))
+            imported += 1
+    if unknown:
+        err.print(Text(f"note: no week known for {', '.join(sorted(map(terminal, unknown)))} "
+                       "(not in this kata's catalog); they rank per exercise and overall only",
+                       style="yellow"))
+    out.print(Text(f"imported {new} new result(s) from {imported} report(s) into {store.where}"
+                   + (f"; {imported - new} already recorded" if new < imported else "")))
+    for path in partial:
+        out.print(Text(f"left out {terminal(str(path))}: graded with --only, a partial grade "
+                       "is not ranked", style="yellow"))
+    for path, reason in refused:
+        out.print(Text(f"refused {terminal(str(path))}: {terminal(reason)}", style="red"))
+    if refused:
+        err.print(Text(f"{len(refused)} of {len(paths)} file(s) refused: see above",
+                       style="bold red"))
+        raise typer.Exit(int(ExitCode.USAGE))

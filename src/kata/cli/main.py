@@ -17,11 +17,13 @@ from rich.table import Table
 
 from kata import __version__, github
 from kata.catalog import Catalog, Exercise, load_catalog, runtime_contract
+from kata.cli import cohort as cohort_cmd
 from kata.cli import init as init_cmd
 from kata.cli import leaderboard as leaderboard_cmd
 from kata.errors import ExitCode, KataError, RepoProblem, UsageError
 from kata.reporters import to_json, to_junit, to_markdown
 from kata.reporters.terminal import Progress, print_scorecard
+from kata.sanitise import markup
 
 app = typer.Typer(
     help="kata grades backend projects: it builds your repo in Docker, runs it with its "
@@ -50,18 +52,18 @@ def edge(fn: Callable) -> Callable:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         try:
             return fn(*args, **kwargs)
-        except KataError as e:
-            err.print(f"[bold red]error:[/] {e.message}")
+        except KataError as e:  # messages may quote the learner's files: never as markup
+            err.print(f"[bold red]error:[/] {markup(e.message)}")
             if e.fix:
-                err.print(f"[bold]fix:[/] {e.fix}")
+                err.print(f"[bold]fix:[/] {markup(e.fix)}")
             raise typer.Exit(int(e.exit_code)) from None
         except RepoProblem as e:  # raised before grading began (e.g. the path is a file)
-            err.print(f"[bold red]error:[/] {e.message}")
+            err.print(f"[bold red]error:[/] {markup(e.message)}")
             if e.fix:
-                err.print(f"[bold]fix:[/] {e.fix}")
+                err.print(f"[bold]fix:[/] {markup(e.fix)}")
             raise typer.Exit(int(ExitCode.REPO)) from None
         except docker.errors.DockerException as e:  # a Docker reply no step expected
-            err.print(f"[bold red]error:[/] Docker refused a request: {_first_line(e)}")
+            err.print(f"[bold red]error:[/] Docker refused a request: {markup(_first_line(e))}")
             err.print("[bold]fix:[/] check `docker info`, then grade again; if it repeats, "
                       "report it with this message")
             raise typer.Exit(int(ExitCode.ENVIRONMENT)) from None
@@ -223,51 +225,6 @@ def _grade_one(catalog: Catalog, ex: Exercise, path: Path, options, client, verb
         progress.stop()
 
 
-@app.command()
-@edge
-def cohort(
-    exercise: str = typer.Argument(..., help="exercise id"),
-    repos: list[Path] = typer.Argument(
-        ..., help="one folder per learner (its name is the learner)"),
-    record: str | None = typer.Option(None, "--record",
-                                         help="record every grade in this SQLite file or URL"),
-    reports_dir: Path | None = typer.Option(None, "--reports", help="write each JSON report here"),
-    seed: int = typer.Option(1, help="seed for generated test data"),
-) -> None:
-    """For instructors: grade many learners' repositories, one after another, and rank them."""
-    from kata.engine import GradeOptions
-    from kata.sandbox.docker import connect
-
-    catalog = _catalog()
-    ex = catalog.get(exercise)
-    client = connect()
-    folders = [p for p in repos if p.is_dir()]
-    if not folders:
-        raise UsageError("no repository folders given", "pass one folder per learner")
-    table = Table("learner", "score", "%", "result", box=None, header_style="bold")
-    reports = []
-    for i, path in enumerate(folders, 1):
-        err.print(f"[bold]{i}/{len(folders)}[/] {path.name}")
-        options = GradeOptions(seed=seed, learner=path.name)
-        report = _grade_one(catalog, ex, path, options, client, verbose=False)
-        reports.append(report)
-        if report.problem:
-            result = f"[red]could not grade: {report.problem.message}[/]"
-        else:
-            lost = [r.id for r in report.requirements if r.status != "pass"]
-            result = ("[green]all requirements[/]" if not lost
-                      else "missing: " + ", ".join(lost))
-        table.add_row(path.name, f"{report.score.earned:g}/{report.score.max}",
-                      f"{report.score.percent:g}", result)
-        if reports_dir:
-            reports_dir.mkdir(parents=True, exist_ok=True)
-            (reports_dir / f"{path.name}.{ex.id}.json").write_text(to_json(report), "utf-8")
-    out.print(table)
-    if record:
-        leaderboard_cmd.record(record, reports, catalog)
-        out.print(f"recorded {len(reports)} grade(s) in {record}: see `kata leaderboard`")
-
-
 def _show_progress(report) -> None:
     from kata import history
 
@@ -316,7 +273,7 @@ def verify(exercise: str = typer.Argument(..., help="exercise id")) -> None:
             mark = "[green]✔[/]" if v.ok else "[red]✘[/]"
             lost = ", ".join(sorted(v.lost)) or "—"
             if v.report.problem:
-                lost = f"[red]could not grade: {v.report.problem.message}[/]"
+                lost = f"[red]could not grade: {markup(v.report.problem.message)}[/]"
             table.add_row(v.variant, ", ".join(sorted(v.expected_lost)) or "—", lost,
                           f"{v.report.score.earned:g}/{v.report.score.max}", mark)
             err.print(f"{mark} {v.variant}")
@@ -388,6 +345,7 @@ def version() -> None:
 
 app.add_typer(leaderboard_cmd.app, name="leaderboard")
 app.command("init")(init_cmd.init)
+app.command("cohort")(cohort_cmd.cohort)
 
 
 def main() -> None:  # pragma: no cover - console entry point

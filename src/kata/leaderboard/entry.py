@@ -1,12 +1,14 @@
 """One recorded grade: the few facts the leaderboard ranks on, plus the whole report.
 
-``run_key`` names the grading run a report came from. Recording or importing the same
-report twice gives the same key, and the store keeps the first, so a re-import changes
-nothing.
+``run_key`` is a hash of the report itself, its provenance (repository, commit, run id)
+included: recording or importing the same report twice gives the same key, and the store
+keeps the first, so a re-import changes nothing; and no other report can take that key
+(one derived from fields a report declares could be claimed by a forged report first).
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import PurePath
@@ -33,25 +35,25 @@ class Entry:
     commit: str = ""
     run_url: str = ""
     # requirement id -> measurement name -> value (what tiebreakers read)
-    measurements: dict[str, dict[str, float]] = field(default_factory=dict)
+    measurements: dict[str, dict[str, float | None]] = field(default_factory=dict)
     report: str = field(default="", repr=False, compare=False)  # the full JSON report
 
     def measurement(self, name: str, requirement: str | None = None) -> float | None:
         if requirement is not None:
             return self.measurements.get(requirement, {}).get(name)
         for values in self.measurements.values():
-            if name in values:
+            if values.get(name) is not None:
                 return values[name]
         return None
 
 
 def run_key(report: Report) -> str:
-    """The grading run: a GitHub workflow run (and attempt and job), else kata's run id."""
+    """``sha256:`` of the report's provenance and its whole content."""
     ci = report.run.ci
-    if ci.get("repository") and ci.get("run_id"):
-        return "/".join(["github", ci["repository"], ci["run_id"], ci.get("run_attempt", "1"),
-                         ci.get("job", ""), report.exercise_id])
-    return f"kata/{report.run.id}/{report.exercise_id}"
+    provenance = "\n".join([ci.get("repository", ""), ci.get("sha") or report.repo_commit or "",
+                            ci.get("run_id", ""), ci.get("run_attempt", ""), report.run.id])
+    content = report.model_dump_json()
+    return "sha256:" + hashlib.sha256(f"{provenance}\n{content}".encode()).hexdigest()
 
 
 def learner_of(report: Report) -> str:
@@ -61,7 +63,10 @@ def learner_of(report: Report) -> str:
             or PurePath(report.repo_path).name or "unknown")
 
 
-def entry_from_report(report: Report, week: int | None, learner: str | None = None) -> Entry:
+def entry_from_report(report: Report, week: int | None, learner: str | None = None,
+                      pass_mark: int | None = None, title: str | None = None) -> Entry:
+    """``pass_mark`` and ``title``: the catalog's, for an imported report (whose own could
+    be anything, e.g. a --pass-mark 0 grade)."""
     started = report.run.started_at
     if started.tzinfo is None:
         started = started.replace(tzinfo=UTC)
@@ -70,14 +75,15 @@ def entry_from_report(report: Report, week: int | None, learner: str | None = No
         key=run_key(report),
         learner=learner or learner_of(report),
         exercise_id=report.exercise_id,
-        exercise_title=report.exercise_title,
+        exercise_title=title or report.exercise_title,
         exercise_version=report.exercise_version,
         week=week,
         earned=report.score.earned,
         max_points=report.score.max,
         percent=report.score.percent,
-        pass_mark=report.score.pass_mark,
-        passed=report.score.passed and report.problem is None,
+        pass_mark=report.score.pass_mark if pass_mark is None else pass_mark,
+        passed=(report.score.passed if pass_mark is None
+                else report.score.percent >= pass_mark) and report.problem is None,
         graded_at=started.astimezone(UTC),
         kata_version=report.kata_version,
         source=ci.get("repository") or report.repo_path,

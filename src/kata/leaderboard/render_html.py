@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from html import escape
 
 from kata import __version__
 from kata.leaderboard._table import FIRST_TIEBREAK, cells, columns
 from kata.leaderboard.ranking import Board
 from kata.leaderboard.render_json import to_data
+from kata.sanitise import html_text as escape
 
 CSS = """
 :root { color-scheme: light dark; --fg: #1f2328; --bg: #ffffff; --muted: #656d76;

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from kata import __version__
+from kata import __version__, sanitise
 from kata.leaderboard.ranking import Board, tiebreaker_label
 
 FORMAT = "kata.leaderboard/1"
@@ -53,4 +53,5 @@ def to_data(boards: Sequence[Board], generated_at: datetime | None = None) -> di
 
 
 def render_json(boards: Sequence[Board], generated_at: datetime | None = None) -> str:
-    return json.dumps(to_data(boards, generated_at), indent=2, ensure_ascii=False)
+    """Names come from reports: C1 and bidi controls are written as escapes (same value)."""
+    return sanitise.json(json.dumps(to_data(boards, generated_at), indent=2, ensure_ascii=False))

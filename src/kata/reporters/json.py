@@ -1,14 +1,18 @@
-"""The JSON report: the Report model as versioned JSON (schema: ``kata schema``)."""
+"""The JSON report: the Report model as versioned JSON (schema: ``kata schema``).
+
+The learner's text is kept as it was (it is evidence); JSON's quoting makes it inert, and
+``sanitise.json`` also writes C1 and bidi controls as escapes, so printing the file is safe."""
 
 from __future__ import annotations
 
 import json as _json
 
+from kata import sanitise
 from kata.report import Report
 
 
 def to_json(report: Report) -> str:
-    return report.model_dump_json(indent=2)
+    return sanitise.json(report.model_dump_json(indent=2))
 
 
 def schema() -> str:

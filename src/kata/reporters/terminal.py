@@ -1,4 +1,7 @@
-"""The terminal scorecard and the live progress display (an event handler)."""
+"""The terminal scorecard and the live progress display (an event handler).
+
+Every string here may hold the learner's text (messages quote responses and logs): it
+reaches rich only as ``Text`` of ``sanitise.terminal`` (no escape sequence, no markup)."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from rich.text import Text
 
 from kata.events import Event, LogLine, PhaseFinished, PhaseStarted, RequirementJudged
 from kata.report import Report
+from kata.sanitise import markup, terminal
 
 STYLE = {"pass": ("✔", "green"), "fail": ("✘", "red"), "error": ("!", "yellow"),
          "skipped": ("–", "dim")}
@@ -22,15 +26,15 @@ def render_scorecard(report: Report) -> Group:
     table.add_column("details", ratio=1)
     for r in report.requirements:
         mark, colour = STYLE[r.status]
-        detail = Text(r.title)
+        detail = Text(terminal(r.title))
         if r.message:
-            detail.append(f"\n{r.message}", style=colour if r.status != "pass" else "dim")
+            detail.append(f"\n{terminal(r.message)}", style=colour if r.status != "pass" else "dim")
         if r.status != "pass" and r.hint:
-            detail.append(f"\nhint: {r.hint}", style="cyan")
+            detail.append(f"\nhint: {terminal(r.hint)}", style="cyan")
         if r.status != "pass" and "replay" in r.evidence:
             detail.append("\nreplay: see below", style="dim")
-        table.add_row(Text(mark, style=colour), Text(r.id, style="bold"),
-                      f"{r.points_earned:g}/{r.points_max}", detail)
+        table.add_row(Text(mark, style=colour), Text(terminal(r.id), style="bold"),
+                      Text(f"{r.points_earned:g}/{r.points_max}"), detail)
     s = report.score
     verdict = Text(
         f"{s.earned:g} / {s.max} points · {s.percent:g}% · pass mark {s.pass_mark}% · "
@@ -39,29 +43,29 @@ def render_scorecard(report: Report) -> Group:
     )
     parts: list = [table, Text(""), verdict]
     for d in report.diagnoses:
-        parts.insert(1, Text.assemble(("noticed: ", "bold yellow"), d.message, "\n",
-                                      ("fix: ", "bold"), d.fix))
+        parts.insert(1, Text.assemble(("noticed: ", "bold yellow"), terminal(d.message), "\n",
+                                      ("fix: ", "bold"), terminal(d.fix)))
     for note in report.notes:
-        parts.append(Text(note, style="cyan"))
+        parts.append(Text(terminal(note), style="cyan"))
     if report.problem:
         p = report.problem
-        msg = Text.assemble(("Could not grade: ", "bold red"), p.message, "\n",
-                            ("fix: ", "bold"), p.fix)
+        msg = Text.assemble(("Could not grade: ", "bold red"), terminal(p.message), "\n",
+                            ("fix: ", "bold"), terminal(p.fix))
         if p.detail:
-            msg.append(f"\n(kata saw: {p.detail})", style="dim")
+            msg.append(f"\n(kata saw: {terminal(p.detail)})", style="dim")
         if p.log_tail:
-            msg.append("\n\n" + "\n".join(p.log_tail.splitlines()[-20:]), style="dim")
+            msg.append("\n\n" + "\n".join(terminal(p.log_tail).splitlines()[-20:]), style="dim")
         parts.insert(0, Panel(msg, border_style="red"))
     phases = " · ".join(f"{p.name} {p.duration_s:.1f}s" for p in report.phases)
     parts.append(Text(f"{phases} · seed {report.seed}", style="dim"))
-    title = f"kata · {report.exercise_id} — {report.exercise_title}"
+    title = Text(terminal(f"kata · {report.exercise_id} — {report.exercise_title}"))
     return Group(Panel(Group(*parts), title=title, title_align="left"))
 
 
 def replay_lines(report: Report) -> list[str]:
     """Replay commands, printed below the scorecard with soft wrapping (no inserted line
     breaks), so a command can be copied and pasted whole however long its body."""
-    return [f"replay {r.id}: {r.evidence['replay']}" for r in report.requirements
+    return [terminal(f"replay {r.id}: {r.evidence['replay']}") for r in report.requirements
             if r.status != "pass" and "replay" in r.evidence]
 
 
@@ -81,7 +85,7 @@ class Progress:
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, PhaseStarted):
-            label = f"[bold]{event.phase}[/] {event.detail}".strip()
+            label = f"[bold]{markup(event.phase)}[/] {markup(event.detail)}".strip()
             if self.status is None:
                 self.status = self.console.status(label)
                 self.status.start()
@@ -89,12 +93,12 @@ class Progress:
                 self.status.update(label)
         elif isinstance(event, PhaseFinished):
             mark = "[green]✔[/]" if event.ok else "[red]✘[/]"
-            self.console.print(f"{mark} {event.phase} [dim]{event.duration_s:.1f}s[/]")
+            self.console.print(f"{mark} {markup(event.phase)} [dim]{event.duration_s:.1f}s[/]")
         elif isinstance(event, LogLine) and self.verbose:
-            self.console.print(Text(event.line, style="dim"))
+            self.console.print(Text(terminal(event.line), style="dim"))
         elif isinstance(event, RequirementJudged) and self.verbose:
             o = event.outcome
-            self.console.print(f"  {STYLE[o.status.value][0]} {o.requirement}")
+            self.console.print(Text(f"  {STYLE[o.status.value][0]} {terminal(o.requirement)}"))
 
     def stop(self) -> None:
         if self.status is not None:
