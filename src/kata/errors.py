@@ -10,11 +10,12 @@
 
 from __future__ import annotations
 
-from enum import IntEnum
+from enum import IntEnum, unique
 
 from pydantic import ValidationError
 
 
+@unique  # two names for one code would make a distinct meaning unreadable to scripts
 class ExitCode(IntEnum):
     PASSED = 0
     BELOW_PASS_MARK = 1
@@ -39,6 +40,10 @@ class UsageError(KataError):
     exit_code = ExitCode.USAGE
 
 
+class UnknownImage(UsageError):
+    """``kata images NAME`` with a name kata does not build."""
+
+
 class DockerUnavailable(KataError):
     pass
 
@@ -51,8 +56,9 @@ class ExerciseInvalid(KataError):
     pass
 
 
-class Interrupted(KataError):
-    exit_code = ExitCode.INTERRUPTED
+class ImageBuildFailed(KataError):
+    """``kata images`` could not build a local stand-in image (debootstrap, docker import,
+    a Dockerfile step, a smoke test): this machine's side."""
 
 
 class ServiceDied(KataError):
