@@ -14,13 +14,11 @@ the job log; ``pause`` stops the runner from reading workflow commands in it
 (``::stop-commands::``) until ``publish`` resumes them and writes kata's own.
 """
 
-from __future__ import annotations
-
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Self, TextIO
 
 from kata.errors import KataError
 from kata.report import Report
@@ -156,7 +154,7 @@ class Actions:
     _resume_token: str = field(default="", repr=False)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> Actions | None:
+    def from_env(cls, env: Mapping[str, str]) -> Self | None:
         return cls(dict(env)) if in_actions(env) else None
 
     @property

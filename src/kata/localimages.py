@@ -141,7 +141,8 @@ def _build_base(client: docker.DockerClient, name: str, log: Log) -> None:
             raise ImageBuildFailed(f"docker import of {name} could not run: {e}",
                                    "install the docker CLI (scripts/setup does)") from None
         finally:
-            tar.stdout.close()
+            if tar.stdout is not None:
+                tar.stdout.close()
             tar_rc = tar.wait()
         if imported.returncode or tar_rc:
             raise ImageBuildFailed(f"docker import of {name} failed: {imported.stderr.strip()}",

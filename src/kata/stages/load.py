@@ -195,8 +195,8 @@ def judge(rid: str, slos: list[_slo.SLO], stats: dict[str, Any],
     measured = {k: round(v, 4 if k == "error_rate" else 2) for k, v in mine.items()}
     for v in verdicts:
         measured[f"bound_{v.slo.metric}"] = round(v.full, 4)
-    for k, v in (reference or {}).items():
-        measured[f"ref_{k}"] = round(v, 4 if k == "error_rate" else 2)
+    for k, figure in (reference or {}).items():
+        measured[f"ref_{k}"] = round(figure, 4 if k == "error_rate" else 2)
     measured["generator_cpu_pct"] = round(generator_cpu(stats.get("cpu_samples", [])), 1)
     measured["generator_lag_ms"] = float(stats.get("loop_lag_ms", {}).get("p50", 0.0))
     measured["requests"] = float(stats.get("requests", 0))
