@@ -8,9 +8,15 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from kata.diagnoses import Diagnosis
-
 SCHEMA_VERSION = "1.0"
+
+
+class Diagnosis(BaseModel):
+    """A named cause (``diagnoses.py`` finds them), as the report carries it."""
+
+    id: str
+    message: str
+    fix: str
 
 
 class RequirementResult(BaseModel):
