@@ -157,10 +157,6 @@ class Actions:
     def from_env(cls, env: Mapping[str, str]) -> Self | None:
         return cls(dict(env)) if in_actions(env) else None
 
-    @property
-    def ci(self) -> dict[str, str]:
-        return ci_identity(self.env)
-
     def pause(self, stream: TextIO) -> None:
         """From here on the runner ignores workflow commands (in the learner's text)."""
         self._resume_token = secrets.token_hex(16)

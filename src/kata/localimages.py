@@ -263,7 +263,7 @@ def _python_context(src: Path, minor: str) -> IO[bytes]:
     C-extension builds use the image's paths.
     """
     old_prefix, new_prefix = str(src).encode(), b"/usr/local"
-    context = tempfile.TemporaryFile()  # noqa: SIM115 - returned; the caller closes it
+    context = tempfile.TemporaryFile()  # returned; the caller closes it
     with tarfile.open(fileobj=context, mode="w") as tar:
         dockerfile = (DATA / "python-slim" / "Dockerfile").read_bytes()
         info = tarfile.TarInfo("Dockerfile")

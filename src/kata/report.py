@@ -88,7 +88,3 @@ class Report(BaseModel):
     diagnoses: list[Diagnosis] = []  # seen in the app's log even though it was graded
     container_log_tail: str = ""
     notes: list[str] = Field(default_factory=list)
-
-    @property
-    def graded(self) -> bool:
-        return self.problem is None

@@ -389,9 +389,5 @@ app.add_typer(leaderboard_cmd.app, name="leaderboard")
 app.command("init")(init_cmd.init)
 
 
-def main() -> None:  # pragma: no cover - console entry point
-    app()
-
-
 if __name__ == "__main__":
     sys.exit(app())

@@ -477,7 +477,6 @@ class DockerSandbox:
     data_dir: str | None = None  # where CLI runs keep their data (a shared volume)
     network_name: str = ""
     keep: bool = False  # --keep: leave it running; orphan reaping must not touch it
-    host_blocked: bool = False
     _closed: bool = False
     _watches: list[_Watch] = field(default_factory=list)
     _unsettled: bool = False  # a create request was cut short; it may still land
@@ -588,7 +587,7 @@ class DockerSandbox:
                 options={"com.docker.network.bridge.name": bridge},
             )
             self.network_name = name
-            self.host_blocked = _add_host_block(bridge)
+            _add_host_block(bridge)
         return name
 
     def start_service(

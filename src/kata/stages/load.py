@@ -177,7 +177,6 @@ def _calibrate(ctx: StageContext, opts: LoadOptions, locustfile: str,
     key = cal.calibration_key(basis)
     calibration, fresh = cal.calibrated(
         key, basis, lambda: _measure_reference(ctx, opts, locustfile), force=ctx.recalibrate)
-    ctx.facts["calibration"] = {"key": key, "fresh": fresh, **calibration.figures}
     return calibration, fresh
 
 
@@ -279,7 +278,6 @@ def _run_app(ctx: StageContext, opts: LoadOptions, locustfile: str) -> dict[str,
         raise NotUp(down)
     ctx.emit(LogLine("load", f"{opts.users} users for {opts.duration_s:g} s"))
     stats = run_profile(_host(ctx.app), locustfile, opts)
-    ctx.facts.setdefault("load_runs", []).append(stats)
     why = saturated(stats, opts.saturation_pct, opts.saturation_lag_ms)
     if why is not None:
         raise Saturated(f"load generator saturated ({why}) — it measured itself, not the app")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,6 @@ class StageContext:
     boot_seconds: float | None = None
     ready: Callable[[], None] = lambda: None  # waits until the app answers again
     emit: Handler = ignore
-    facts: dict[str, Any] = field(default_factory=dict)  # measurements shared across stages
     deadline: float | None = None  # time.monotonic() after which no new work starts
     # The exercise's reference solution, built and started in a sandbox of its own (with
     # its own services) for as long as the `with` lasts — what load calibration measures.

@@ -440,7 +440,6 @@ def schema(ctx: StageContext) -> list[Outcome]:
     run = run_schemathesis(contract, base_url, ctx.app.port,
                            opts.model_copy(update={"checks": sorted(checks_wanted)}),
                            ctx.seed, headers)
-    ctx.facts["schema_run"] = run
     outcomes = [judge(r.id, run, r.thresholds.get("checks") or opts.checks,
                       r.thresholds.get("operations")) for r in ctx.requirements]
     code, oom = ctx.app.exit_status()
