@@ -140,9 +140,9 @@ def test_a_slow_app_fails_after_the_reference_is_measured_again(tmp_path, monkey
 
 
 def _basis_of(ctx):
-    from kata.stages.load import _basis, options_of
+    from kata.stages.load import _basis
 
-    opts = options_of(ctx.options)
+    opts = ctx.exercise.graders.load
     return _basis(ctx, opts, str(ctx.grader_dir / opts.locustfile))
 
 

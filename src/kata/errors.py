@@ -112,6 +112,8 @@ def invalid_field(e: ValidationError) -> str:
     """A pydantic error as one line a person can act on: the first bad field and why."""
     errors = e.errors()
     first = errors[0]
-    where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    where = ".".join(str(p) for p in first["loc"])
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    if not where:  # a check across fields: its message names what it is about
+        return first["msg"].removeprefix("Value error, ") + more
     return f"field '{where}': {first['msg']}{more}"

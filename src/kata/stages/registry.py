@@ -6,7 +6,6 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from kata.catalog.models import Exercise, Requirement
 from kata.errors import ExerciseInvalid
@@ -33,11 +32,6 @@ class StageContext:
     # its own services) for as long as the `with` lasts — what load calibration measures.
     start_reference: Callable[[], AbstractContextManager[AppHandle]] | None = None
     recalibrate: bool = False  # measure the reference again even if a calibration is cached
-
-    @property
-    def options(self) -> dict[str, Any]:
-        """This stage's options from the exercise's [graders.<name>] table."""
-        return self.exercise.graders.get(self.name, {})
 
 
 Stage = Callable[[StageContext], list[Outcome]]
