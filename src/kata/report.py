@@ -88,3 +88,5 @@ class Report(BaseModel):
     diagnoses: list[Diagnosis] = []  # seen in the app's log even though it was graded
     container_log_tail: str = ""
     notes: list[str] = Field(default_factory=list)
+    # kata, the graders' libraries, Python and the Docker engine that produced this report
+    versions: dict[str, str] = {}

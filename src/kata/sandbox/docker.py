@@ -731,6 +731,12 @@ class DockerSandbox:
         yield
         self._unsettled = False
 
+    def engine_version(self) -> str:
+        try:
+            return str(self.client.version().get("Version", ""))
+        except docker.errors.DockerException:
+            return ""
+
     def close(self) -> None:
         """Remove the run. A Ctrl-C or SIGTERM that arrives meanwhile waits until the run is
         gone (the signal is held, then delivered), so a second Ctrl-C cannot leave debris."""
