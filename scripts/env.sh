@@ -1,7 +1,7 @@
 # Sourced by setup and test: makes this machine able to run kata. Idempotent and quick
 # when everything is already there.
 #   - a Docker engine (installs docker.io and starts dockerd when `docker info` fails),
-#   - the Python package in .venv,
+#   - the Python package in .venv, at requirements.lock's versions,
 #   - chromium, for the headless check of the HTML leaderboard,
 #   - wrk, the raw HTTP load tool bench/bench_load_ceiling.py compares kata's load grader with,
 #   - the local images (no registry here: python:3.X-slim, postgres, redis stand-ins).
@@ -30,10 +30,19 @@ ensure_docker() {
 }
 
 ensure_venv() {
-  if [ ! -x .venv/bin/kata ] || [ pyproject.toml -nt .venv/.installed ]; then
-    say "installing kata into .venv"
+  # The versions of requirements.lock (a constraint file): the ones the suite passed with.
+  if [ ! -x .venv/bin/kata ] || [ pyproject.toml -nt .venv/.installed ] \
+      || [ requirements.lock -nt .venv/.installed ]; then
+    say "installing kata into .venv (versions from requirements.lock)"
     python3 -m venv .venv
-    .venv/bin/pip install -q --disable-pip-version-check -e '.[dev]' 2>&1 | grep -v '^WARNING' || true
+    log="$(mktemp)"
+    if ! .venv/bin/pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev]' \
+        >"$log" 2>&1; then
+      grep -v '^WARNING' "$log" >&2
+      echo "pip could not install kata at requirements.lock's versions (above)" >&2
+      exit 4
+    fi
+    rm -f "$log"
     .venv/bin/kata version >/dev/null
     touch .venv/.installed
   fi

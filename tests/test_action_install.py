@@ -22,6 +22,8 @@ import pytest
 import yaml
 from _gha import run_action
 
+from kata.versions import LIBRARIES
+
 ROOT = Path(__file__).resolve().parents[1]
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text())
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
@@ -183,6 +185,13 @@ def test_the_action_installs_a_working_kata_with_its_package_data(tmp_path):
     sh(vpy, "-c", "import importlib, pkgutil, kata\n"
                   "for m in pkgutil.walk_packages(kata.__path__, 'kata.'):\n"
                   "    importlib.import_module(m.name)")
+
+    # the versions of requirements.lock, those a report records (kata.versions)
+    installed = json.loads(sh(vpy, "-c", "import json; from kata.versions import tool_versions; "
+                                         "print(json.dumps(tool_versions()))"))
+    lock = (action_dir / "requirements.lock").read_text()
+    for key, dist in LIBRARIES.items():
+        assert re.search(rf"^{dist}=={re.escape(installed[key])}\b", lock, re.M), (key, installed)
 
     listed = sh("kata", "list")
     for exercise in ("rest-api", "todo-cli", "kv-store"):

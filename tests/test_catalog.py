@@ -45,6 +45,13 @@ def test_exercise_is_consistent(exercise_id):
     assert set(markers) <= contract_ids, f"tests mark unknown ids {set(markers) - contract_ids}"
     mutants = load_mutants(ex)
     assert mutants, f"{exercise_id} has no mutants"
+    # The files the graders' options name (their keys and values were checked on load).
+    graders = {r.grader for r in ex.requirements}
+    if "schema" in graders:
+        assert (ex.root / ex.graders.schema_.contract).is_file(), "[graders.schema] contract"
+    if "load" in graders:
+        locustfile = catalog.grader_dir(ex) / ex.graders.load.locustfile
+        assert locustfile.is_file(), "[graders.load] locustfile"
 
 
 def test_malformed_exercise_names_file_and_field(tmp_path):
@@ -86,3 +93,75 @@ def test_runtime_contract_follows_the_app_kind(root):
     assert "separate settings: `POSTGRES_HOST=db`" in server and "`DB_NAME=kata`" in server
     cli = runtime_contract(catalog.get("todo-cli"))
     assert "Be a command" in cli and "$PORT" not in cli and "`/data`" in cli
+
+
+BAD_GRADER_CONFIG = [
+    # (what exercise.toml adds, words the error must contain)
+    ('[graders.schema]\nchecks = ["not_a_check"]\n', "graders.schema.checks.0"),
+    ("[graders.schema]\nmax_examples = 0\n", "graders.schema.max_examples"),
+    ("[graders.load]\nusers = 0\n", "graders.load.users"),
+    ("[graders.load]\nduration = 6\n", "graders.load.duration"),
+    ("[graders.bogus]\nx = 1\n", "graders.bogus"),
+    ("[requirements.thresholds]\nmax_boot_sec = 5\n", "(grader boot): thresholds: max_boot_sec"),
+]
+BAD_THRESHOLDS = [
+    # (grader, thresholds, words the error must contain)
+    ("load", "{ p95ms = { max = 100 } }", "unknown keys ['p95ms']"),
+    ("load", "{ rps = { max = 100 } }", "rps: higher is better"),
+    ("load", "{ p95_ms = { max = { plus = 5 } } }", "p95_ms.max: needs `ref`"),
+    ("schema", '{ checks = ["nope"] }', "thresholds: checks.0"),
+]
+_BASE = 'id = "bad-one"\nversion = "1"\nweek = 1\ntitle = "t"\npass_mark = 50\n'
+
+
+def _load_bad(tmp_path, text):
+    folder = tmp_path / "bad-one"
+    folder.mkdir()
+    (folder / "exercise.toml").write_text(text)
+    with pytest.raises(ExerciseInvalid) as e:
+        load_exercise(folder)
+    return e.value
+
+
+@pytest.mark.parametrize("extra,words", BAD_GRADER_CONFIG)
+def test_grader_options_and_thresholds_are_checked_on_load(tmp_path, root, extra, words):
+    """Found when the catalog loads (any kata command, the consistency test), not when a
+    grade reaches the grader; the fix names a page that exists."""
+    grader = "boot" if "requirements" in extra else "contract"
+    text = (_BASE + f'[[requirements]]\nid = "r"\ntitle = "R"\npoints = 1\ngrader = "{grader}"\n'
+            + extra)
+    error = _load_bad(tmp_path, text)
+    assert "exercise.toml" in error.message and words in error.message, error.message
+    page = error.fix.rsplit(" ", 1)[-1]
+    assert (root / page).is_file(), error.fix
+
+
+@pytest.mark.parametrize("grader,thresholds,words", BAD_THRESHOLDS)
+def test_thresholds_are_checked_by_their_grader(tmp_path, grader, thresholds, words):
+    text = (_BASE + f'[[requirements]]\nid = "r"\ntitle = "R"\npoints = 1\ngrader = "{grader}"\n'
+            f"thresholds = {thresholds}\n")
+    error = _load_bad(tmp_path, text)
+    assert f"requirement 'r' (grader {grader}): thresholds" in error.message, error.message
+    assert words in error.message, error.message
+
+
+def test_contract_thresholds_belong_to_the_exercise_tests(tmp_path):
+    folder = tmp_path / "ok-one"
+    folder.mkdir()
+    (folder / "exercise.toml").write_text(
+        _BASE.replace("bad-one", "ok-one") + '[[requirements]]\nid = "r"\ntitle = "R"\n'
+        'points = 1\ngrader = "contract"\nthresholds = { anything = [1, "two"] }\n')
+    assert load_exercise(folder).requirements[0].thresholds == {"anything": [1, "two"]}
+
+
+def test_the_format_page_names_every_key(root):
+    from kata.catalog import graders, models
+
+    page = (root / "docs" / "exercise-format.md").read_text()
+    for model in (models.Exercise, graders.SchemaOptions, graders.AuthStep,
+                  graders.LoadOptions, graders.BootThresholds, graders.SchemaThresholds):
+        for name, field in model.model_fields.items():
+            if name == "root":  # filled in by the loader
+                continue
+            key = field.alias or name
+            assert f"`{key}`" in page, f"docs/exercise-format.md: {model.__name__}.{key}"

@@ -131,3 +131,17 @@ def test_keep_leaves_sandbox_open(repo):
     sandbox = FakeSandbox()
     _grade(_exercise(), repo, sandbox, keep=True)
     assert sandbox.closed == 0
+
+
+def test_the_report_records_what_produced_it(repo):
+    """kata's version, the verdict-making libraries' and the engine's, in every report."""
+    from importlib.metadata import version
+
+    import kata
+
+    report, _ = _grade(_exercise(), repo, FakeSandbox())
+    v = report.versions
+    assert v["kata"] == kata.__version__ and v["docker-engine"] == "fake"
+    assert v["schemathesis"] == version("schemathesis") and v["locust"] == version("locust")
+    assert v["docker-py"] == version("docker") and v["hypothesis"] == version("hypothesis")
+    assert report.model_validate_json(report.model_dump_json()).versions == v

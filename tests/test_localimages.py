@@ -7,15 +7,48 @@ import time
 import pytest
 
 from kata import localimages
+from kata.errors import ExitCode, ImageBuildFailed, UnknownImage
 
 TEST_LABELS = {"kata.test": "1"}
 
 
-def test_unknown_names_raise_value_error():
-    with pytest.raises(ValueError):
+def test_unknown_names_are_usage_errors():
+    with pytest.raises(UnknownImage) as e:
         localimages.ensure_images(["python:2.7-slim"])  # raised before Docker is touched
-    with pytest.raises(ValueError):
+    assert e.value.exit_code == ExitCode.USAGE and "python:3.12-slim" in e.value.fix
+    with pytest.raises(UnknownImage):
         localimages.resolve_order(["nginx:latest"])
+
+
+def test_a_failing_build_tool_is_kata_side_exit_4():
+    with pytest.raises(ImageBuildFailed) as failed:
+        localimages._run(["sh", "-c", "echo disk full; exit 3"])
+    assert failed.value.exit_code == ExitCode.ENVIRONMENT
+    assert "exit code 3" in failed.value.message and "disk full" in failed.value.message
+    with pytest.raises(ImageBuildFailed, match="could not run"):
+        localimages._run(["/nonexistent/debootstrap"])
+
+
+def test_cli_images_errors_are_one_message_and_their_code(monkeypatch):
+    """No traceback, no exit 1 ("below the pass mark"): 2 for a bad name, 4 for a failed build."""
+    from typer.testing import CliRunner
+
+    from kata.cli.main import app
+
+    unknown = CliRunner().invoke(app, ["images", "nginx:latest"])
+    assert unknown.exit_code == ExitCode.USAGE, unknown.output
+    assert "unknown image 'nginx:latest'" in unknown.output
+    assert "Traceback" not in unknown.output
+
+    def broken(*args, **kwargs):
+        localimages._run(["sh", "-c", "echo E: no space left on device; exit 1"])
+
+    monkeypatch.setattr("kata.sandbox.docker.connect", lambda: None)
+    monkeypatch.setattr(localimages, "ensure_images", broken)
+    failed = CliRunner().invoke(app, ["images", "redis:7"])
+    assert failed.exit_code == ExitCode.ENVIRONMENT, failed.output
+    assert "no space left on device" in failed.output and "fix:" in failed.output
+    assert "Traceback" not in failed.output
 
 
 def test_dependencies_are_ordered_base_slim_full():
@@ -40,7 +73,7 @@ def client():
     try:
         client = docker.from_env()
         client.ping()
-    except Exception as exc:  # noqa: BLE001 - any failure means "no Docker here"
+    except Exception as exc:  # any failure means "no Docker here"
         pytest.skip(f"Docker is not available: {exc}")
     localimages.ensure_images(["python:3.12-slim", "postgres:15", "redis:7"], log=lambda _: None)
     return client

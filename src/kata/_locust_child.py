@@ -98,7 +98,7 @@ def run(profile: dict) -> dict:
     max_requests = int(profile["max_requests"])
     warmup_s = float(profile.get("warmup_s", 1.0))
     duration_s = float(profile["duration_s"])
-    state = {"measuring": False, "stopped_by": "time", "count": 0}
+    state: dict[str, Any] = {"measuring": False, "stopped_by": "time", "count": 0}
 
     def on_request(**_kw) -> None:
         if state["measuring"]:

@@ -12,13 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel
-
-
-class Diagnosis(BaseModel):
-    id: str
-    message: str
-    fix: str
+from kata.report import Diagnosis
 
 
 @dataclass

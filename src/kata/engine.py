@@ -30,6 +30,7 @@ from kata.report import Phase, Problem, Report, RequirementResult, RunInfo
 from kata.sandbox.base import AppHandle, Image, Sandbox, ServiceHandle
 from kata.scoring import points_for, score
 from kata.stages import StageContext, get_stage
+from kata.versions import tool_versions
 
 DEFAULT_SEED = 1
 _NOT_REACHED = "not reached: the overall deadline ({:.0f} s) passed before it started"
@@ -175,6 +176,7 @@ def grade(
     report = _report(exercise, repo, options, run, run_id, started, image, boot_s, problem,
                      log_tail)
     report.diagnoses = found
+    report.versions = {**tool_versions(), "docker-engine": sandbox.engine_version()}
     if options.only is not None:
         notes.append(f"--only: graded {', '.join(sorted(options.only))}; the others are not "
                      "counted, so this score is not your grade")

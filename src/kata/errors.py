@@ -10,11 +10,12 @@
 
 from __future__ import annotations
 
-from enum import IntEnum
+from enum import IntEnum, unique
 
 from pydantic import ValidationError
 
 
+@unique  # two names for one code would make a distinct meaning unreadable to scripts
 class ExitCode(IntEnum):
     PASSED = 0
     BELOW_PASS_MARK = 1
@@ -39,6 +40,10 @@ class UsageError(KataError):
     exit_code = ExitCode.USAGE
 
 
+class UnknownImage(UsageError):
+    """``kata images NAME`` with a name kata does not build."""
+
+
 class DockerUnavailable(KataError):
     pass
 
@@ -51,8 +56,9 @@ class ExerciseInvalid(KataError):
     pass
 
 
-class Interrupted(KataError):
-    exit_code = ExitCode.INTERRUPTED
+class ImageBuildFailed(KataError):
+    """``kata images`` could not build a local stand-in image (debootstrap, docker import,
+    a Dockerfile step, a smoke test): this machine's side."""
 
 
 class ServiceDied(KataError):
@@ -106,6 +112,8 @@ def invalid_field(e: ValidationError) -> str:
     """A pydantic error as one line a person can act on: the first bad field and why."""
     errors = e.errors()
     first = errors[0]
-    where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    where = ".".join(str(p) for p in first["loc"])
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    if not where:  # a check across fields: its message names what it is about
+        return first["msg"].removeprefix("Value error, ") + more
     return f"field '{where}': {first['msg']}{more}"

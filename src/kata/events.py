@@ -37,13 +37,5 @@ Event = PhaseStarted | PhaseFinished | LogLine | RequirementJudged
 Handler = Callable[[Event], None]
 
 
-def fan_out(*handlers: Handler) -> Handler:
-    def emit(event: Event) -> None:
-        for h in handlers:
-            h(event)
-
-    return emit
-
-
 def ignore(event: Event) -> None:
     pass

@@ -15,13 +15,11 @@ the job log; ``pause`` stops the runner from reading workflow commands in it
 (``::stop-commands::``) until ``publish`` resumes them and writes kata's own.
 """
 
-from __future__ import annotations
-
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Self, TextIO
 
 from kata.errors import KataError
 from kata.report import Report
@@ -161,12 +159,8 @@ class Actions:
     _resume_token: str = field(default="", repr=False)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> Actions | None:
+    def from_env(cls, env: Mapping[str, str]) -> Self | None:
         return cls(dict(env)) if in_actions(env) else None
-
-    @property
-    def ci(self) -> dict[str, str]:
-        return ci_identity(self.env)
 
     def pause(self, stream: TextIO) -> None:
         """From here on the runner ignores workflow commands (in the learner's text)."""

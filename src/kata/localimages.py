@@ -36,7 +36,11 @@ from typing import IO
 import docker
 import docker.errors
 
+from kata.errors import ImageBuildFailed, UnknownImage
+
 Log = Callable[[str], None]
+_FIX = ("read the output above, fix this machine's side (disk, network, tools), then run "
+        "`kata images` again")
 
 LABELS = {"kata.localimage": "1"}
 BASE = "kata-base:bookworm"
@@ -133,11 +137,16 @@ def _build_base(client: docker.DockerClient, name: str, log: Log) -> None:
                 text=True,
                 check=False,
             )
+        except OSError as e:  # no docker CLI on this machine
+            raise ImageBuildFailed(f"docker import of {name} could not run: {e}",
+                                   "install the docker CLI (scripts/setup does)") from None
         finally:
-            tar.stdout.close()
+            if tar.stdout is not None:
+                tar.stdout.close()
             tar_rc = tar.wait()
         if imported.returncode or tar_rc:
-            raise RuntimeError(f"docker import of {name} failed: {imported.stderr.strip()}")
+            raise ImageBuildFailed(f"docker import of {name} failed: {imported.stderr.strip()}",
+                                   _FIX)
     finally:
         _remove_rootfs(root, log)
 
@@ -214,7 +223,8 @@ def _pyenv_version(minor: str) -> Path:
         p for p in versions.glob(f"{minor}.*") if re.fullmatch(rf"{re.escape(minor)}\.\d+", p.name)
     ]
     if not found:
-        raise RuntimeError(f"no pyenv CPython {minor}.* under {versions}")
+        raise ImageBuildFailed(f"no pyenv CPython {minor}.* under {versions}",
+                               f"install it with `pyenv install {minor}`, or set PYENV_ROOT")
     return max(found, key=lambda p: int(p.name.rsplit(".", 1)[1]))
 
 
@@ -253,7 +263,7 @@ def _python_context(src: Path, minor: str) -> IO[bytes]:
     C-extension builds use the image's paths.
     """
     old_prefix, new_prefix = str(src).encode(), b"/usr/local"
-    context = tempfile.TemporaryFile()  # noqa: SIM115 - returned; the caller closes it
+    context = tempfile.TemporaryFile()  # returned; the caller closes it
     with tarfile.open(fileobj=context, mode="w") as tar:
         dockerfile = (DATA / "python-slim" / "Dockerfile").read_bytes()
         info = tarfile.TarInfo("Dockerfile")
@@ -352,7 +362,8 @@ def _docker_build(client: docker.DockerClient, tag: str, log: Log, **kwargs) -> 
             if text.startswith("Step "):
                 log("  " + text.strip())
         if "error" in chunk:
-            raise RuntimeError(f"building {tag} failed: {chunk['error'].strip()}\n" + "".join(tail))
+            raise ImageBuildFailed(
+                f"building {tag} failed: {chunk['error'].strip()}\n" + "".join(tail), _FIX)
 
 
 def _verify(client: docker.DockerClient, image: str, commands: list[list[str]], **kwargs) -> None:
@@ -362,7 +373,7 @@ def _verify(client: docker.DockerClient, image: str, commands: list[list[str]], 
             client.containers.run(image, command, remove=True, labels=LABELS, **kwargs)
         except docker.errors.ContainerError as exc:
             client.images.remove(image, noprune=True)
-            raise RuntimeError(f"{image}: {' '.join(command)!r} failed: {exc}") from exc
+            raise ImageBuildFailed(f"{image}: {' '.join(command)!r} failed: {exc}", _FIX) from exc
 
 
 # ------------------------------------------------------------------ public API
@@ -405,7 +416,7 @@ def canonical_name(name: str) -> str:
         return name
     if name in _ALIASES:
         return _ALIASES[name]
-    raise ValueError(f"unknown image {name!r}; known: {', '.join(known_images())}")
+    raise UnknownImage(f"unknown image {name!r}", f"use one of: {', '.join(known_images())}")
 
 
 def resolve_order(names: list[str]) -> list[str]:
@@ -431,7 +442,8 @@ def ensure_images(
 
     Existing images are kept unless *force*, which rebuilds the named images
     (not their dependencies). Returns the names built, in build order. Raises
-    ValueError for an unknown name before touching Docker.
+    UnknownImage for an unknown name before touching Docker, ImageBuildFailed when a build
+    fails.
     """
     wanted = {canonical_name(n) for n in (DEFAULT_IMAGES if names is None else names)}
     order = resolve_order(sorted(wanted, key=lambda n: list(SPECS).index(n)))
@@ -472,12 +484,16 @@ def _tag_aliases(client: docker.DockerClient, name: str, aliases: tuple[str, ...
 
 
 def _run(argv: list[str], env: dict[str, str] | None = None) -> None:
-    proc = subprocess.run(
-        argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, check=False
-    )
+    try:
+        proc = subprocess.run(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, check=False
+        )
+    except OSError as e:  # the tool is not installed, or not executable
+        raise ImageBuildFailed(f"{argv[0]} could not run: {e}",
+                               "run scripts/setup, which installs what image builds need") from None
     if proc.returncode:
         tail = "\n".join(proc.stdout.splitlines()[-30:])
-        raise RuntimeError(f"{argv[0]} failed with exit code {proc.returncode}:\n{tail}")
+        raise ImageBuildFailed(f"{argv[0]} failed with exit code {proc.returncode}:\n{tail}", _FIX)
 
 
 def _remove(path: Path) -> None:

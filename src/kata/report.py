@@ -9,9 +9,15 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from kata.diagnoses import Diagnosis
-
 SCHEMA_VERSION = "1.0"
+
+
+class Diagnosis(BaseModel):
+    """A named cause (``diagnoses.py`` finds them), as the report carries it."""
+
+    id: str
+    message: str
+    fix: str
 
 
 class RequirementResult(BaseModel):
@@ -92,7 +98,5 @@ class Report(BaseModel):
     notes: list[str] = Field(default_factory=list)
     # Graded with --only: most requirements not graded, so not a grade to rank.
     partial: bool = False
-
-    @property
-    def graded(self) -> bool:
-        return self.problem is None
+    # kata, the graders' libraries, Python and the Docker engine that produced this report
+    versions: dict[str, str] = {}

@@ -19,7 +19,7 @@ import json
 import random
 import shlex
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -60,7 +60,8 @@ class _CappedBody(httpx.SyncByteStream):
 class _CappedTransport(httpx.HTTPTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         response = super().handle_request(request)
-        response.stream = _CappedBody(response.stream, f"{request.method} {request.url.path}")
+        stream = cast(httpx.SyncByteStream, response.stream)  # a sync transport's
+        response.stream = _CappedBody(stream, f"{request.method} {request.url.path}")
         return response
 
 

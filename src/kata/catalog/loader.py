@@ -13,6 +13,7 @@ from kata.catalog.models import Exercise
 from kata.errors import ExerciseInvalid, UsageError, invalid_field
 
 EXERCISE_FILE = "exercise.toml"
+FORMAT_PAGE = "docs/exercise-format.md"  # in the kata checkout (KATA_HOME)
 
 
 def default_home() -> Path:
@@ -36,7 +37,7 @@ def load_exercise(folder: Path) -> Exercise:
     except ValidationError as e:
         raise ExerciseInvalid(
             f"{path}: {invalid_field(e)}",
-            "correct that field; the format is described in ARCHITECTURE.md",
+            f"correct that field; the format is described in {FORMAT_PAGE}",
         ) from None
     if exercise.id != folder.name:
         raise ExerciseInvalid(

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from kata.catalog.graders import GraderOptions, check_thresholds
+
 _ID = r"^[a-z0-9][a-z0-9-]*$"
 
 
@@ -87,8 +89,8 @@ class Exercise(_Strict):
     app: App = App()
     services: dict[str, Service] = {}
     limits: Limits = Limits()
-    # Stage options keyed by grader name, e.g. [graders.schema] max_examples = 20.
-    graders: dict[str, dict[str, Any]] = {}
+    # Grader options, e.g. [graders.schema] max_examples = 20 (typed in catalog/graders.py).
+    graders: GraderOptions = GraderOptions()
     requirements: list[Requirement]
     # Leaderboard order among equal best scores, e.g. [{ measurement = "p95_ms" }].
     tiebreakers: list[Tiebreaker] = []
@@ -106,6 +108,14 @@ class Exercise(_Strict):
         if not reqs:
             raise ValueError("an exercise needs at least one requirement")
         return reqs
+
+    @model_validator(mode="after")
+    def _thresholds_fit_their_graders(self) -> Exercise:
+        for r in self.requirements:
+            if problem := check_thresholds(r.grader, r.thresholds):
+                raise ValueError(f"requirement {r.id!r} (grader {r.grader}): thresholds: "
+                                 f"{problem}")
+        return self
 
     @model_validator(mode="after")
     def _services_named_well(self) -> Exercise:

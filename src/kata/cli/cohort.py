@@ -25,7 +25,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kata.cli._shared import edge
-from kata.errors import ExitCode, Interrupted, KataError, RepoProblem, UsageError
+from kata.errors import ExitCode, KataError, RepoProblem, UsageError
 from kata.report import Report
 from kata.sanitise import terminal
 
@@ -140,7 +140,7 @@ def cohort(
             try:
                 report = _grade_one(catalog, ex, path, GradeOptions(seed=seed, learner=name),
                                     client, verbose=False)
-            except (KeyboardInterrupt, Interrupted):
+            except KeyboardInterrupt:
                 raise
             except Exception as e:  # this learner only: see the module's docstring
                 reason, row.failure = _not_graded(e)

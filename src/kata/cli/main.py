@@ -291,11 +291,10 @@ def images(
     from kata import localimages
     from kata.sandbox.docker import connect
 
+    for name in names or []:
+        localimages.canonical_name(name)  # an unknown name is a usage error, Docker up or not
     connect()
-    try:
-        built = localimages.ensure_images(names or None, force=force, log=lambda s: err.print(s))
-    except ValueError as e:
-        raise UsageError(str(e), f"known images: {', '.join(localimages.known_images())}") from None
+    built = localimages.ensure_images(names or None, force=force, log=lambda s: err.print(s))
     out.print(f"built {len(built)} image(s)" + (f": {', '.join(built)}" if built else ""))
 
 
@@ -346,10 +345,6 @@ def version() -> None:
 app.add_typer(leaderboard_cmd.app, name="leaderboard")
 app.command("init")(init_cmd.init)
 app.command("cohort")(cohort_cmd.cohort)
-
-
-def main() -> None:  # pragma: no cover - console entry point
-    app()
 
 
 if __name__ == "__main__":

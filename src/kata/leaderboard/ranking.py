@@ -10,13 +10,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from kata.catalog.models import Tiebreaker
 from kata.leaderboard.entry import Entry
+
+_T = TypeVar("_T")
 
 Kind = Literal["overall", "week", "exercise"]
 
@@ -71,7 +73,7 @@ def _merit(e: Entry, tiebreakers: Sequence[Tiebreaker]) -> tuple:
             *(_tb_key(v, t.order) for v, t in zip(vals, tiebreakers)))
 
 
-def _ranked(items: list, merit) -> list[tuple[int, object]]:
+def _ranked(items: list[_T], merit: Callable[[_T], Any]) -> list[tuple[int, _T]]:
     """Competition ranking (1, 1, 3) over items already sorted best first."""
     out, rank, prev = [], 0, None
     for i, item in enumerate(items, start=1):

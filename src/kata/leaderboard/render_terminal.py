@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -20,7 +20,7 @@ MEDAL = {1: "bold yellow", 2: "bold white", 3: "bold dark_orange"}
 def render_terminal(boards: Sequence[Board]) -> Group:
     if not boards:
         return Group(Text("no results recorded yet", style="dim"))
-    parts = []
+    parts: list[RenderableType] = []
     for board in boards:
         table = Table(title=Text(terminal(board.title)), title_justify="left", title_style="bold",
                       header_style="bold", expand=False)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from rich.console import Console, Group
 from rich.panel import Panel
+from rich.status import Status
 from rich.table import Table
 from rich.text import Text
 
@@ -81,7 +82,7 @@ class Progress:
     def __init__(self, console: Console, verbose: bool = False) -> None:
         self.console = console
         self.verbose = verbose
-        self.status = None
+        self.status: Status | None = None
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, PhaseStarted):

@@ -93,3 +93,7 @@ class Sandbox(Protocol):
     def close(self) -> None:
         """Remove everything this sandbox created. Safe to call twice."""
         ...
+
+    def engine_version(self) -> str:
+        """The container engine's version, recorded in the report ("" when unknown)."""
+        ...

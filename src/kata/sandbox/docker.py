@@ -49,6 +49,7 @@ from kata.errors import (
     DockerUnavailable,
     ImageMissing,
     KataError,
+    UnknownImage,
 )
 from kata.sandbox.base import Completed, Image
 
@@ -477,7 +478,6 @@ class DockerSandbox:
     data_dir: str | None = None  # where CLI runs keep their data (a shared volume)
     network_name: str = ""
     keep: bool = False  # --keep: leave it running; orphan reaping must not touch it
-    host_blocked: bool = False
     _closed: bool = False
     _watches: list[_Watch] = field(default_factory=list)
     _unsettled: bool = False  # a create request was cut short; it may still land
@@ -588,7 +588,7 @@ class DockerSandbox:
                 options={"com.docker.network.bridge.name": bridge},
             )
             self.network_name = name
-            self.host_blocked = _add_host_block(bridge)
+            _add_host_block(bridge)
         return name
 
     def start_service(
@@ -732,6 +732,12 @@ class DockerSandbox:
         yield
         self._unsettled = False
 
+    def engine_version(self) -> str:
+        try:
+            return str(self.client.version().get("Version", ""))
+        except docker.errors.DockerException:
+            return ""
+
     def close(self) -> None:
         """Remove the run. A Ctrl-C or SIGTERM that arrives meanwhile waits until the run is
         gone (the signal is held, then delivered), so a second Ctrl-C cannot leave debris."""
@@ -785,7 +791,7 @@ def _raise_if_base_unavailable(error: str, log_tail: str) -> None:
 
     try:
         name = canonical_name(image if ":" in image else f"{image}:latest")
-    except ValueError:
+    except UnknownImage:
         raise ImageMissing(
             f"the base image {image} is not on this machine and no registry is in reach "
             f"to pull it ({error.strip()[:120]})",

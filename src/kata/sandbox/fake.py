@@ -93,3 +93,6 @@ class FakeSandbox:
     def close(self) -> None:
         self.closed += 1
         self.calls.append("close")
+
+    def engine_version(self) -> str:
+        return "fake"

@@ -27,12 +27,11 @@ import sys
 import tempfile
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
 from kata import __version__
 from kata import calibration as cal
 from kata._locust_child import MARKER
-from kata.errors import ExerciseInvalid, KataError, invalid_field
+from kata.catalog.graders import LoadOptions
+from kata.errors import ExerciseInvalid, KataError
 from kata.events import LogLine
 from kata.outcomes import Outcome, Status
 from kata.sandbox.base import AppHandle
@@ -40,41 +39,7 @@ from kata.stages import _slo
 from kata.stages.registry import StageContext, stage
 from kata.stages.schema import revive
 
-MAX_USERS = 200
-MAX_DURATION_S = 120
-MAX_REQUESTS = 1_000_000
 FIGURES = ("p50_ms", "p95_ms", "p99_ms", "rps", "error_rate")
-
-
-class LoadOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    locustfile: str = "locustfile.py"
-    user_classes: list[str] = []  # default: every User class in the locustfile
-    users: int = Field(10, ge=1, le=MAX_USERS)
-    spawn_rate: float = Field(10, gt=0, le=1000)
-    warmup_s: float = Field(1.0, ge=0, le=30)
-    duration_s: float = Field(6.0, gt=0, le=MAX_DURATION_S)
-    max_requests: int = Field(100_000, ge=1, le=MAX_REQUESTS)
-    saturation_pct: float = Field(90.0, gt=0, le=100)
-    # A generator whose event loop wakes up this late (median) is saturated too, even below
-    # saturation_pct: a starved process cannot use its CPU share, and it reads every answer
-    # late by as much.
-    saturation_lag_ms: float = Field(50.0, gt=0, le=10_000)
-
-    def profile(self) -> dict[str, Any]:
-        """What the generator is asked to do (the locustfile path and host come apart)."""
-        return {"users": self.users, "spawn_rate": self.spawn_rate, "warmup_s": self.warmup_s,
-                "duration_s": self.duration_s, "max_requests": self.max_requests,
-                "user_classes": self.user_classes}
-
-
-def options_of(raw: dict[str, Any], exercise_id: str = "") -> LoadOptions:
-    try:
-        return LoadOptions.model_validate(raw)
-    except ValidationError as e:
-        raise ExerciseInvalid(f"exercise {exercise_id}: [graders.load] {invalid_field(e)}",
-                              "correct the load grader's options in exercise.toml") from None
 
 
 # -- running the generator --------------------------------------------------------------
@@ -177,7 +142,6 @@ def _calibrate(ctx: StageContext, opts: LoadOptions, locustfile: str,
     key = cal.calibration_key(basis)
     calibration, fresh = cal.calibrated(
         key, basis, lambda: _measure_reference(ctx, opts, locustfile), force=ctx.recalibrate)
-    ctx.facts["calibration"] = {"key": key, "fresh": fresh, **calibration.figures}
     return calibration, fresh
 
 
@@ -195,8 +159,8 @@ def judge(rid: str, slos: list[_slo.SLO], stats: dict[str, Any],
     measured = {k: round(v, 4 if k == "error_rate" else 2) for k, v in mine.items()}
     for v in verdicts:
         measured[f"bound_{v.slo.metric}"] = round(v.full, 4)
-    for k, v in (reference or {}).items():
-        measured[f"ref_{k}"] = round(v, 4 if k == "error_rate" else 2)
+    for k, figure in (reference or {}).items():
+        measured[f"ref_{k}"] = round(figure, 4 if k == "error_rate" else 2)
     measured["generator_cpu_pct"] = round(generator_cpu(stats.get("cpu_samples", [])), 1)
     measured["generator_lag_ms"] = float(stats.get("loop_lag_ms", {}).get("p50", 0.0))
     measured["requests"] = float(stats.get("requests", 0))
@@ -228,7 +192,7 @@ def load(ctx: StageContext) -> list[Outcome]:
     """Measure, judge; a verdict that would cost points is confirmed once: the reference is
     measured again just now (a cached calibration may come from a quieter moment) and the
     app runs once more, right after it. The better of the two verdicts counts."""
-    opts = options_of(ctx.options, ctx.exercise.id)
+    opts = ctx.exercise.graders.load
     path = ctx.grader_dir / opts.locustfile
     if not path.is_file():
         raise ExerciseInvalid(f"exercise {ctx.exercise.id}: no locustfile at {path}",
@@ -279,7 +243,6 @@ def _run_app(ctx: StageContext, opts: LoadOptions, locustfile: str) -> dict[str,
         raise NotUp(down)
     ctx.emit(LogLine("load", f"{opts.users} users for {opts.duration_s:g} s"))
     stats = run_profile(_host(ctx.app), locustfile, opts)
-    ctx.facts.setdefault("load_runs", []).append(stats)
     why = saturated(stats, opts.saturation_pct, opts.saturation_lag_ms)
     if why is not None:
         raise Saturated(f"load generator saturated ({why}) — it measured itself, not the app")

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from kata.catalog.models import Exercise, Requirement
 from kata.errors import ExerciseInvalid
@@ -28,17 +27,11 @@ class StageContext:
     boot_seconds: float | None = None
     ready: Callable[[], None] = lambda: None  # waits until the app answers again
     emit: Handler = ignore
-    facts: dict[str, Any] = field(default_factory=dict)  # measurements shared across stages
     deadline: float | None = None  # time.monotonic() after which no new work starts
     # The exercise's reference solution, built and started in a sandbox of its own (with
     # its own services) for as long as the `with` lasts — what load calibration measures.
     start_reference: Callable[[], AbstractContextManager[AppHandle]] | None = None
     recalibrate: bool = False  # measure the reference again even if a calibration is cached
-
-    @property
-    def options(self) -> dict[str, Any]:
-        """This stage's options from the exercise's [graders.<name>] table."""
-        return self.exercise.graders.get(self.name, {})
 
 
 Stage = Callable[[StageContext], list[Outcome]]

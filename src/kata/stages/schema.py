@@ -32,14 +32,15 @@ import random
 import string
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from kata.errors import ExerciseInvalid, RepoProblem, invalid_field
+from kata.catalog.graders import AuthStep, SchemaOptions
+from kata.errors import ExerciseInvalid, RepoProblem
 from kata.outcomes import Outcome, Status
 from kata.stages.registry import StageContext, stage
 from kata.testing import trim
@@ -62,68 +63,7 @@ CHECK_WORDS = {
     "ignored_auth": "answered without the required authentication",
     NO_ANSWER: "no answer",
 }
-DEFAULT_CHECKS = [
-    "not_a_server_error",
-    "status_code_conformance",
-    "content_type_conformance",
-    "response_schema_conformance",
-]
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class AuthRequest(_Strict):
-    """One request of the auth step. Strings may use {username} and {password}."""
-
-    method: str = "POST"
-    path: str
-    json_body: dict[str, Any] | None = Field(None, alias="json")
-    form: dict[str, str] | None = None
-    expect: list[int] = [200, 201]
-
-
-class AuthStep(_Strict):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-    signup: AuthRequest | None = Field(None, alias="register")
-    login: AuthRequest
-    token_path: str = "access_token"
-    header: str = "Authorization"
-    scheme: str = "Bearer"  # the header is "<scheme> <token>"; "" for the bare token
-
-
-class SchemaOptions(_Strict):
-    contract: str = "openapi.yaml"
-    checks: list[str] = DEFAULT_CHECKS
-    max_examples: int = Field(10, ge=1, le=1000)
-    max_time_s: int = Field(60, ge=1, le=1800)
-    phases: list[Literal["examples", "coverage", "fuzzing", "stateful"]] = [
-        "examples", "coverage", "fuzzing"]
-    mode: Literal["positive", "negative", "all"] = "all"
-    request_timeout_s: float = Field(5.0, gt=0, le=60)
-    # Fuzzing draws ids and values from earlier answers by default; off, it draws them from
-    # the whole range the contract allows (a negative id is a valid request too).
-    fuzz_from_responses: bool = True
-    auth: AuthStep | None = None
-
-
-def options_of(ctx_options: dict[str, Any], exercise_id: str = "") -> SchemaOptions:
-    try:
-        opts = SchemaOptions.model_validate(ctx_options)
-    except ValidationError as e:
-        raise ExerciseInvalid(
-            f"exercise {exercise_id}: [graders.schema] {invalid_field(e)}",
-            "correct the schema grader's options in exercise.toml",
-        ) from None
-    unknown = [c for c in opts.checks if c not in CHECK_WORDS or c == NO_ANSWER]
-    if unknown:
-        raise ExerciseInvalid(
-            f"exercise {exercise_id}: [graders.schema] checks: unknown {unknown}",
-            f"use some of: {', '.join(CHECK_WORDS)}",
-        )
-    return opts
 
 
 # -- the auth step ------------------------------------------------------------------------
@@ -377,7 +317,7 @@ def _finding(rec: Any, case_id: str, node: Any, base_url: str, port: int) -> Fin
 
 
 # -- verdicts ----------------------------------------------------------------------------
-def judge(rid: str, run: SchemaRun, checks: list[str] | None = None,
+def judge(rid: str, run: SchemaRun, checks: Sequence[str] | None = None,
           operations: list[str] | None = None) -> Outcome:
     """One requirement's outcome from the run: the first finding it owns, and a count of
     the others. Pure."""
@@ -418,7 +358,7 @@ def judge(rid: str, run: SchemaRun, checks: list[str] | None = None,
 
 @stage("schema")
 def schema(ctx: StageContext) -> list[Outcome]:
-    opts = options_of(ctx.options, ctx.exercise.id)
+    opts = ctx.exercise.graders.schema_
     contract = ctx.exercise.root / opts.contract
     if not contract.is_file():
         raise ExerciseInvalid(f"exercise {ctx.exercise.id}: no contract at {contract}",
@@ -440,7 +380,6 @@ def schema(ctx: StageContext) -> list[Outcome]:
     run = run_schemathesis(contract, base_url, ctx.app.port,
                            opts.model_copy(update={"checks": sorted(checks_wanted)}),
                            ctx.seed, headers)
-    ctx.facts["schema_run"] = run
     outcomes = [judge(r.id, run, r.thresholds.get("checks") or opts.checks,
                       r.thresholds.get("operations")) for r in ctx.requirements]
     code, oom = ctx.app.exit_status()
