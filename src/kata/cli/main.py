@@ -13,13 +13,17 @@ import docker.errors
 import typer
 from rich.console import Console
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.table import Table
 
 from kata import __version__, github
 from kata.catalog import Catalog, Exercise, load_catalog, runtime_contract
 from kata.cli import init as init_cmd
 from kata.cli import leaderboard as leaderboard_cmd
+from kata.cli._shared import pick_exercises
 from kata.errors import ExitCode, KataError, RepoProblem, UsageError
+from kata.repo import Repo
+from kata.repoconfig import check_config
 from kata.reporters import to_json, to_junit, to_markdown
 from kata.reporters.terminal import Progress, print_scorecard
 
@@ -51,14 +55,14 @@ def edge(fn: Callable) -> Callable:
         try:
             return fn(*args, **kwargs)
         except KataError as e:
-            err.print(f"[bold red]error:[/] {e.message}")
+            err.print(f"[bold red]error:[/] {escape(e.message)}")
             if e.fix:
-                err.print(f"[bold]fix:[/] {e.fix}")
+                err.print(f"[bold]fix:[/] {escape(e.fix)}")
             raise typer.Exit(int(e.exit_code)) from None
         except RepoProblem as e:  # raised before grading began (e.g. the path is a file)
-            err.print(f"[bold red]error:[/] {e.message}")
+            err.print(f"[bold red]error:[/] {escape(e.message)}")
             if e.fix:
-                err.print(f"[bold]fix:[/] {e.fix}")
+                err.print(f"[bold]fix:[/] {escape(e.fix)}")
             raise typer.Exit(int(ExitCode.REPO)) from None
         except docker.errors.DockerException as e:  # a Docker reply no step expected
             err.print(f"[bold red]error:[/] Docker refused a request: {_first_line(e)}")
@@ -92,8 +96,14 @@ def list_() -> None:
 
 @app.command()
 @edge
-def show(exercise: str = typer.Argument(..., help="exercise id")) -> None:
-    """The learner-facing spec, the requirements with points, and the runtime contract."""
+def show(exercise: str = typer.Argument(..., help="exercise id, or kata.toml")) -> None:
+    """The learner-facing spec, the requirements with points, and the runtime contract
+    (`kata show kata.toml`: every key kata.toml may hold, with an example)."""
+    from kata import repoconfig
+
+    if exercise == repoconfig.FILE:
+        out.print(Markdown(repoconfig.reference()))
+        return
     ex = _catalog().get(exercise)
     out.print(Markdown(ex.spec_path.read_text(encoding="utf-8")) if ex.spec_path.exists() else "")
     table = Table("id", "points", "grader", "requirement", box=None, header_style="bold",
@@ -102,36 +112,7 @@ def show(exercise: str = typer.Argument(..., help="exercise id")) -> None:
         table.add_row(r.id, str(r.points), r.grader, r.title)
     out.print(table)
     out.print(Markdown(runtime_contract(ex)))
-
-
-def _pick_exercises(catalog: Catalog, name: str, repo_path: Path) -> list[tuple[Exercise, Path]]:
-    """(exercise, repo folder) pairs to grade for an exercise id or a week alias."""
-    from kata.repo import open_repo
-
-    found = catalog.resolve(name)
-    if len(found) == 1 and not name.startswith("week"):
-        return [(found[0], repo_path)]
-    ids = {e.id for e in found}
-    repo = open_repo(repo_path)
-    named = [i for i in repo.exercises if i in ids]
-    if named:
-        return [(catalog.get(i), repo_path) for i in named]
-    # A monorepo: one subfolder per project, each with its own kata.toml.
-    pairs = []
-    for sub in sorted(p for p in repo_path.iterdir() if (p / "kata.toml").is_file()):
-        for i in open_repo(sub).exercises:
-            if i in ids:
-                pairs.append((catalog.get(i), sub))
-    if pairs:
-        return pairs
-    if len(found) == 1:
-        return [(found[0], repo_path)]
-    raise UsageError(
-        f"{name} holds several exercises ({', '.join(sorted(ids))}) and {repo_path} does not "
-        "say which it is",
-        f'add kata.toml with `exercise = "{sorted(ids)[0]}"` to the repo, or run '
-        f"`kata grade {sorted(ids)[0]} {repo_path}`",
-    )
+    out.print(Markdown(repoconfig.exercise_note(ex)))
 
 
 @app.command()
@@ -162,7 +143,7 @@ def grade(
     from kata.sandbox.docker import connect
 
     catalog = _catalog()
-    pairs = _pick_exercises(catalog, exercise, repo)
+    pairs = pick_exercises(catalog, exercise, repo)
     client = connect()
     actions = github.Actions.from_env(os.environ)  # in a GitHub Actions workflow, or None
     if actions:
@@ -202,17 +183,21 @@ def grade(
     raise typer.Exit(int(ExitCode.PASSED if passed else ExitCode.BELOW_PASS_MARK))
 
 
-def _grade_one(catalog: Catalog, ex: Exercise, path: Path, options, client, verbose: bool):
-    """One exercise on one folder with the real sandbox and the progress display."""
+def _grade_one(catalog: Catalog, ex: Exercise, path: Path | Repo, options, client,
+               verbose: bool):
+    """One exercise on one folder (or a repository already opened for it) with the real
+    sandbox and the progress display."""
     from kata.engine import grade as run_grade
     from kata.repo import open_repo
     from kata.sandbox.docker import DockerSandbox
 
+    repo = path if isinstance(path, Repo) else open_repo(path).for_exercise(ex.id)
+    check_config(ex, repo.app)
     progress = Progress(err, verbose)
     try:
         return run_grade(
             ex,
-            open_repo(path),
+            repo,
             catalog.grader_dir(ex),
             lambda e, run_id: DockerSandbox(limits=e.limits, run_id=run_id, client=client,
                                             data_dir=e.app.data_dir, keep=options.keep),
