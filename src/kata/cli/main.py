@@ -144,6 +144,12 @@ def grade(
 
     catalog = _catalog()
     pairs = pick_exercises(catalog, exercise, repo)
+    if only:  # with a week, each exercise grades the ids it has; every id must be somebody's
+        unknown = set(only) - {r.id for ex, _ in pairs for r in ex.requirements}
+        if unknown:
+            names = ", ".join(ex.id for ex, _ in pairs)
+            raise UsageError(f"unknown requirement ids for {names}: {sorted(unknown)}",
+                             f"run `kata show {pairs[0][0].id}` to list them")
     client = connect()
     actions = github.Actions.from_env(os.environ)  # in a GitHub Actions workflow, or None
     if actions:
@@ -153,12 +159,8 @@ def grade(
     for ex, path in pairs:
         if pass_mark is not None:
             ex = ex.model_copy(update={"pass_mark": pass_mark})
-        if only:
-            unknown = set(only) - {r.id for r in ex.requirements}
-            if unknown:
-                raise UsageError(f"unknown requirement ids for {ex.id}: {sorted(unknown)}",
-                                 f"run `kata show {ex.id}` to list them")
-        options = GradeOptions(seed=seed, only=set(only) if only else None, keep=keep,
+        selected = set(only) & {r.id for r in ex.requirements} if only else None
+        options = GradeOptions(seed=seed, only=selected, keep=keep,
                                learner=learner, deadline_s=deadline,
                                ci=github.ci_identity(os.environ), recalibrate=recalibrate)
         report = _grade_one(catalog, ex, path, options, client, verbose)
