@@ -73,6 +73,10 @@ WATCH_MAX_TICKS = 4 * 6 * 3600  # a watch never outlives six hours, whatever hap
 # entrypoint's `chown`/`chmod` of its data folder (files it does not own, in folders only
 # their owner may enter); KILL so the init process (root) can forward SIGTERM to the app
 # once it runs as another user (without it tini fails, and the app is killed unsaved).
+# Measured on the redis:7 and postgres:15 images, one left out at a time: without SETUID
+# or SETGID neither starts; without DAC_OVERRIDE postgres cannot enter its data folder;
+# without FOWNER its chmod fails; without CHOWN a root-owned file in redis' /data (a
+# COPY) stops the entrypoint; without KILL neither shuts down cleanly.
 # Each acts only inside the container's own namespaces; none mounts, opens devices or raw
 # sockets, traces, or reads by file handle (DAC_READ_SEARCH, the "shocker" escape).
 # no-new-privileges stays, and the process that switched user keeps no capability.
