@@ -60,6 +60,8 @@ BAD = [
     ('[exercises.rest-api]\nport = "x"', "`exercises.rest-api.port` must be a port number"),
     ('port = 1\n[exercises.rest-api]\ncontext = "."', "`port` at the top does nothing"),
     ("[exercises.kv-store]\nport = 1", "tables but none for rest-api"),
+    ('[exercises.rest-apl]\nport = 1', "exercise 'rest-apl', which kata does not know — did "
+                                       "you mean 'rest-api'?"),
     ("not toml = = 1", "is not valid TOML"),
     ('"[/]" = 1', "unknown key `[/]`"),  # rich markup in a message is printed as text
 ]

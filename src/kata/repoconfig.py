@@ -229,18 +229,18 @@ def check_env(env: dict[str, str], known: dict[str, set[str]]) -> None:
                 offered = ", ".join(sorted(known)) or "none: this exercise has no services"
                 raise KataTomlInvalid(
                     f"kata.toml: env.{name} names {{{service}.{fact}}}, but there is no "
-                    f"service {service!r}{_did_you_mean(service, known)} (services: {offered})",
+                    f"service {service!r}{did_you_mean(service, known)} (services: {offered})",
                     "use a service of the exercise; `kata show <exercise>` lists them and "
                     "their facts")
             if fact not in known[service]:
                 raise KataTomlInvalid(
                     f"kata.toml: env.{name} names {{{service}.{fact}}}, but {service} has no "
-                    f"fact {fact!r}{_did_you_mean(fact, known[service])} (facts: "
+                    f"fact {fact!r}{did_you_mean(fact, known[service])} (facts: "
                     f"{', '.join(sorted(known[service]))})",
                     "use one of the facts listed")
 
 
-def _did_you_mean(word: str, choices: Any) -> str:
+def did_you_mean(word: str, choices: Any) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
     return f" — did you mean {close[0]!r}?" if close else ""
 
@@ -275,7 +275,7 @@ def _explain(e: ValidationError) -> str:
     dotted = ".".join(str(p) for p in path)
     if first["type"] == "extra_forbidden":
         known = _known_keys(path[:-1])
-        return f"unknown key `{dotted}`{_did_you_mean(str(path[-1]), known)} (keys here: " \
+        return f"unknown key `{dotted}`{did_you_mean(str(path[-1]), known)} (keys here: " \
                f"{', '.join(known)})"
     if first["type"] == "value_error":
         return str(first["ctx"]["error"])

@@ -9,7 +9,7 @@ from pathlib import Path
 from kata.catalog import Catalog, Exercise, load_catalog
 from kata.errors import KataError, UsageError
 from kata.repo import Repo, exercise_repos, open_repo
-from kata.repoconfig import check_config
+from kata.repoconfig import KataTomlInvalid, check_config, did_you_mean
 
 
 def edge(fn: Callable) -> Callable:
@@ -39,6 +39,12 @@ def pick_exercises(catalog: Catalog, name: str, repo_path: Path) -> list[tuple[E
     found = catalog.resolve(name)
     ids = [e.id for e in found]
     repo = open_repo(repo_path)
+    for named in repo.exercises:  # a typo in kata.toml would otherwise grade nothing
+        if named not in catalog.exercises:
+            raise KataTomlInvalid(
+                f"kata.toml names the exercise {named!r}, which kata does not know"
+                f"{did_you_mean(named, catalog.exercises)}",
+                f"use one of: {', '.join(sorted(catalog.exercises))} (`kata list`)")
     pairs = [(catalog.get(i), r) for i, r in exercise_repos(repo, ids)]
     if not pairs and len(found) == 1:
         pairs = [(found[0], repo.for_exercise(found[0].id))]
