@@ -498,6 +498,7 @@ class DockerSandbox:
     _closed: bool = False
     _watches: list[_Watch] = field(default_factory=list)
     _unsettled: bool = False  # a create request was cut short; it may still land
+    _root_images: dict[str, bool] = field(default_factory=dict)  # tag → starts as root
 
     def __post_init__(self) -> None:
         self.labels = {
@@ -675,9 +676,11 @@ class DockerSandbox:
     def _starts_as_root(self, image: Image) -> bool:
         """The image's configured user (its last USER) is root. A user named otherwise
         that /etc/passwd maps to uid 0 is not seen as root: it just gets no capability."""
-        config = self.client.images.get(image.tag).attrs.get("Config") or {}
-        user = (config.get("User") or "").split(":")[0].strip()
-        return user in ("", "root", "0")
+        if image.tag not in self._root_images:  # asked once per image: CLI runs are many
+            config = self.client.images.get(image.tag).attrs.get("Config") or {}
+            user = (config.get("User") or "").split(":")[0].strip()
+            self._root_images[image.tag] = user in ("", "root", "0")
+        return self._root_images[image.tag]
 
     def start_app(
         self, image: Image, env: dict[str, str], port: int, serve: bool = True,
