@@ -62,7 +62,7 @@ def test_capabilities_follow_the_images_user(sandboxes, tmp_path):
     assert int(server["CapBnd"], 16) == GRANTED and server["NoNewPrivs"] == "1", server
 
     # the same kind of image naming its user: nothing in the bounding set; `command`
-    # replaces the image's CMD
+    # replaces the image's CMD (which would exit 3)
     (tmp_path / "Dockerfile").write_text("FROM python:3.12-slim\nUSER 65534\n"
                                          'CMD ["python3", "-c", "raise SystemExit(3)"]\n')
     sandbox = sandboxes()
@@ -72,3 +72,7 @@ def test_capabilities_follow_the_images_user(sandboxes, tmp_path):
     assert me["Uid"] == "65534" and int(me["CapBnd"], 16) == 0, me
     assert me["NoNewPrivs"] == "1", me
     assert user.running()
+    # a CLI app: kata.toml's command is the program each run's arguments follow
+    cli = sandbox.start_app(image, {}, 0, serve=False, command=["python3", "-c"])
+    done = cli.run(["import os; print(6 * 7, os.getuid())"], timeout_s=30)
+    assert (done.code, done.stdout.split()) == (0, ["42", "65534"]), done
