@@ -58,8 +58,8 @@ def _recorded(db: Path) -> dict[str, int]:
 @pytest.mark.docker
 @pytest.mark.slow
 def test_one_learner_cannot_stop_the_cohort_and_an_interrupted_cohort_resumes(tmp_path):
-    """Run 1: a build error holding rich markup and a kata.toml kata trips on (once a
-    TypeError) are each that learner's row; the other is graded and recorded. Run 2
+    """Run 1: a build error holding rich markup and a kata.toml of the wrong type (once a
+    TypeError that stopped the cohort) are each that learner's row; the other is graded and recorded. Run 2
     (--resume) skips the learner recorded at the same commit, records the next one as soon
     as it is graded, and is interrupted during the last: what was graded stays recorded."""
     env = {**os.environ, "KATA_HOME": str(FIXTURES / "home"), "COLUMNS": "200",
@@ -77,11 +77,11 @@ def test_one_learner_cannot_stop_the_cohort_and_an_interrupted_cohort_resumes(tm
         [str(KATA), "cohort", "diag", str(markup), str(bad_toml), "--record", str(db)],
         capture_output=True, text=True, env=env, timeout=300)
     assert "Traceback" not in first.stdout + first.stderr
-    assert first.returncode == 4, first.stderr  # kata failed on one learner, said so
+    assert first.returncode == 3, first.stderr  # a learner's repo could not be read, said so
     rows = {ln.split()[0]: ln for ln in first.stdout.splitlines() if ln.strip()}
     assert "0/2" in rows["markup"] and "could not grade" in rows["markup"]
     assert "[/] [bold red]forged[/]" in rows["markup"]  # shown as written, not read as markup
-    assert "not graded" in rows["badtoml"] and "TypeError" in rows["badtoml"]
+    assert "not graded" in rows["badtoml"] and "`dockerfile` must be a file path" in rows["badtoml"]
     assert _recorded(db) == {"markup": 1}
 
     second = subprocess.Popen(

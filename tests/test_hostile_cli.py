@@ -34,6 +34,22 @@ def _a_file(tmp_path: Path) -> Path:
     return tmp_path / "notes.txt"
 
 
+def _kata_toml_linked_out(tmp_path: Path) -> Path:
+    """kata.toml a link to a file outside the repository (its secret must not be read)."""
+    (tmp_path / "outside.toml").write_text('dockerfile = "kata-hostile-secret-path"\n')
+    repo = tmp_path / "linked"
+    repo.mkdir()
+    (repo / "Dockerfile").write_text((REPOS / "well" / "Dockerfile").read_text())
+    (repo / "kata.toml").symlink_to(tmp_path / "outside.toml")
+    return repo
+
+
+def _kata_toml_wrong_type(tmp_path: Path) -> Path:
+    (tmp_path / "typed").mkdir()
+    (tmp_path / "typed" / "kata.toml").write_text("dockerfile = 5\n")
+    return tmp_path / "typed"
+
+
 # case -> (repo, exit code, phrase in the output, extra environment)
 CASES = {
     "no-dockerfile": (lambda t: REPOS / "no-dockerfile", ExitCode.REPO,
@@ -43,6 +59,10 @@ CASES = {
     "path-does-not-exist": (lambda t: t / "nowhere", ExitCode.USAGE, "does not exist", {}),
     "dockerfile-syntax-error": (lambda t: REPOS / "syntax-error", ExitCode.REPO,
                                 "unknown instruction: RUNN", {}),
+    "kata-toml-linked-out": (_kata_toml_linked_out, ExitCode.REPO,
+                             "kata.toml is a link to a file outside the repository", {}),
+    "kata-toml-wrong-type": (_kata_toml_wrong_type, ExitCode.USAGE,
+                             "`dockerfile` must be a file path (a string), not 5", {}),
     "docker-unreachable": (lambda t: REPOS / "well", ExitCode.ENVIRONMENT,
                            "Docker is not reachable at unix:///nonexistent.sock",
                            {"DOCKER_HOST": "unix:///nonexistent.sock"}),
@@ -60,6 +80,7 @@ def test_clear_message_and_exit_code(case, tmp_path):
     no_traceback(done.stdout, done.stderr)
     assert done.returncode == code, f"exit {done.returncode}, wanted {code}:\n{said}"
     assert phrase in said, said
+    assert "kata-hostile-secret-path" not in said, said  # a file linked out is never read
     assert took < 10, f"{case} took {took:.1f} s"
     verdict(case, f"exit {done.returncode} ({code.name}): {phrase}", took)
 

@@ -1,6 +1,6 @@
 import pytest
 
-from kata.errors import NoDockerfile, NotARepo, UsageError
+from kata.errors import NoDockerfile, NotARepo, OutsideRepo, UsageError
 from kata.repo import open_repo
 
 
@@ -30,7 +30,7 @@ def test_kata_toml_names_dockerfile_and_context(tmp_path):
 
 def test_kata_toml_cannot_point_outside(tmp_path):
     (tmp_path / "kata.toml").write_text('dockerfile = "../../etc/passwd"\n')
-    with pytest.raises(NoDockerfile):
+    with pytest.raises(OutsideRepo, match="leads outside the repository"):
         open_repo(tmp_path).dockerfile()
 
 

@@ -26,6 +26,7 @@ from kata.events import Handler, LogLine, PhaseFinished, PhaseStarted, Requireme
 from kata.outcomes import Outcome, Status
 from kata.readiness import wait_ready
 from kata.repo import Repo, open_repo
+from kata.repoconfig import AppConfig, render_env
 from kata.report import Phase, Problem, Report, RequirementResult, RunInfo
 from kata.sandbox.base import AppHandle, Image, Sandbox, ServiceHandle
 from kata.scoring import points_for, score
@@ -90,6 +91,8 @@ def grade(
     emit: Handler = ignore,
 ) -> Report:
     options = options or GradeOptions()
+    reference = exercise  # the reference solution runs as the exercise says, not as kata.toml
+    exercise = as_configured(exercise, repo.app)
     run_id = new_run_id()
     started = datetime.now(UTC)
     run = _Run(exercise, emit)
@@ -113,10 +116,11 @@ def grade(
                     cache_tag=_cache_tag(exercise, repo),
                 )
             services = _start_services(exercise, sandbox, run)
-            env = _app_env(exercise, services)
+            env = _app_env(exercise, services, repo.app.env)
             serve = exercise.app.kind == "server"
             with run.phase("boot"):
-                app = sandbox.start_app(image, env, exercise.app.port, serve=serve)
+                app = sandbox.start_app(image, env, exercise.app.port, serve=serve,
+                                        command=repo.app.argv)
                 if serve:
                     boot_s = wait_ready(app, exercise.app.readiness)
 
@@ -145,7 +149,7 @@ def grade(
                     ready=ready,
                     emit=emit,
                     deadline=deadline,
-                    start_reference=lambda: _reference_app(exercise, sandbox_factory),
+                    start_reference=lambda: _reference_app(reference, sandbox_factory),
                     recalibrate=options.recalibrate,
                 )
                 # "boot" is already a phase (starting the app); its check is reported apart.
@@ -308,12 +312,31 @@ def _start_services(exercise: Exercise, sandbox: Sandbox, run: _Run) -> dict[str
     return services
 
 
-def _app_env(exercise: Exercise, services: dict[str, ServiceHandle]) -> dict[str, str]:
+def as_configured(exercise: Exercise, app: AppConfig) -> Exercise:
+    """The exercise with its app as the repository's kata.toml runs it: another port (kata
+    probes and grades it there, and sets PORT to it) or another health path."""
+    update: dict = {}
+    if app.port is not None:
+        update["port"] = app.port
+    if app.health is not None:
+        readiness = exercise.app.readiness
+        update["readiness"] = readiness.model_copy(update={
+            "path": app.health, "expect_status": readiness.expect_status or 200})
+    if not update:
+        return exercise
+    return exercise.model_copy(update={"app": exercise.app.model_copy(update=update)})
+
+
+def _app_env(exercise: Exercise, services: dict[str, ServiceHandle],
+             configured: dict[str, str] | None = None) -> dict[str, str]:
+    """PORT, the exercise's env, each service's exports, then kata.toml's env (its
+    {service.fact} placeholders filled in from the running services)."""
     env = {"PORT": str(exercise.app.port), **exercise.app.env}
+    facts = {name: svc.facts_at(services[name].host) for name, svc in exercise.services.items()}
     for name, svc in exercise.services.items():
         for key, template in svc.exports.items():
-            env[key] = template.format(host=services[name].host)
-    return env
+            env[key] = template.format(**facts[name])
+    return {**env, **render_env(configured or {}, facts)}
 
 
 def _report(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import subprocess
-import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from kata import repoconfig
 from kata.errors import NoDockerfile, NotARepo, OutsideRepo, UsageError
+from kata.repoconfig import AppConfig, RepoConfig
 
 DOCKERFILE_NAMES = ("Dockerfile", "dockerfile", "Dockerfile.prod", "Containerfile")
 SKIP_DIRS = {".git", "node_modules", ".venv", "venv", "__pycache__"}
@@ -15,33 +16,46 @@ SKIP_DIRS = {".git", "node_modules", ".venv", "venv", "__pycache__"}
 
 @dataclass(frozen=True)
 class Repo:
-    path: Path
-    config: dict = field(default_factory=dict)  # kata.toml, if any
+    path: Path  # the repository root (resolved)
+    config: RepoConfig = field(default_factory=RepoConfig)  # kata.toml, if any
+    # How to build and run the exercise being graded: kata.toml's top-level keys, or its
+    # [exercises.<id>] table once ``for_exercise`` picked one.
+    app: AppConfig = field(default_factory=AppConfig)
 
     @property
     def exercises(self) -> list[str]:
-        """The exercise ids kata.toml names (``exercise = "x"`` or ``exercises = [...]``)."""
-        one = self.config.get("exercise")
-        many = self.config.get("exercises", [])
-        return [one] if one else list(many)
+        """The exercise ids kata.toml names (``exercise``, ``exercises`` or its tables)."""
+        return self.config.exercise_ids
+
+    def for_exercise(self, exercise_id: str) -> Repo:
+        """This repository as graded for one exercise (a monorepo's table, if it has one)."""
+        return replace(self, app=self.config.app_for(exercise_id))
 
     def dockerfile(self) -> Path:
-        """The Dockerfile kata builds: kata.toml's ``dockerfile``, else one at the root."""
-        named = self.config.get("dockerfile")
+        """The Dockerfile kata builds: kata.toml's ``dockerfile``, else one in ``context``,
+        else one at the root."""
+        named = self.app.dockerfile
         if named:
-            path = (self.path / named).resolve()
-            if not path.is_file() or not path.is_relative_to(self.path.resolve()):
+            path = self._inside(named, "dockerfile")
+            if not path.is_file():
                 raise NoDockerfile(
                     f"kata.toml names dockerfile = {named!r}, which is not a file in the repo",
                     "fix the path in kata.toml (relative to the repository root)",
                 )
             return path
+        folder = self.build_context() if self.app.context else self.path
         for name in DOCKERFILE_NAMES:
-            if (self.path / name).is_file():
-                if not (self.path / name).resolve().is_relative_to(self.path.resolve()):
+            if (folder / name).is_file():
+                if not (folder / name).resolve().is_relative_to(self.path):
                     raise OutsideRepo(f"{name} is a link to a file outside the repository",
                                       f"commit the {name} itself, not a link to it")
-                return self.path / name
+                return folder / name
+        if self.app.context:
+            raise NoDockerfile(
+                f"no Dockerfile in {self.app.context!r} (kata.toml's context)",
+                'name it in kata.toml: `dockerfile = "path/to/Dockerfile"` (relative to the '
+                "repository root)",
+            )
         elsewhere = self.find_nested_dockerfiles()
         if elsewhere:
             rel = elsewhere[0].relative_to(self.path)
@@ -56,17 +70,29 @@ class Repo:
         )
 
     def build_context(self) -> Path:
-        """Dockerfiles in subfolders usually expect their own folder as the context."""
-        if self.config.get("context"):
-            context = (self.path / self.config["context"]).resolve()
-            if not context.is_dir() or not context.is_relative_to(self.path.resolve()):
-                raise OutsideRepo(
-                    f"kata.toml names context = {self.config['context']!r}, which is not a "
-                    "folder in the repository",
-                    "the build context must be the repository or a folder inside it",
+        """kata.toml's ``context``; else the Dockerfile's folder (Dockerfiles in subfolders
+        usually expect their own folder as the context)."""
+        if self.app.context:
+            context = self._inside(self.app.context, "context")
+            if not context.is_dir():
+                raise NoDockerfile(
+                    f"kata.toml names context = {self.app.context!r}, which is not a folder "
+                    "in the repository",
+                    "fix the path in kata.toml (relative to the repository root)",
                 )
             return context
         return self.dockerfile().parent
+
+    def _inside(self, named: str, key: str) -> Path:
+        """A path kata.toml names, resolved; a path (or link) that leads out is refused."""
+        path = (self.path / named).resolve()
+        if not path.is_relative_to(self.path):
+            raise OutsideRepo(
+                f"kata.toml names {key} = {named!r}, which leads outside the repository",
+                f"the {key} must be in the repository (a path relative to its root, not a "
+                "link out of it)",
+            )
+        return path
 
     def find_nested_dockerfiles(self) -> list[Path]:
         found = []
@@ -91,15 +117,38 @@ class Repo:
 
 
 def open_repo(path: Path) -> Repo:
+    """The repository at ``path`` with its kata.toml read and validated (exit 2 when the
+    file is wrong; a kata.toml that is a link out of the repository is refused)."""
     if not path.exists():
         raise UsageError(f"{path} does not exist", "pass the path of your repository")
     if not path.is_dir():
         raise NotARepo(f"{path} is not a folder", "pass the folder of your repository")
-    config: dict = {}
-    cfg = path / "kata.toml"
-    if cfg.is_file():
-        try:
-            config = tomllib.loads(cfg.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as e:
-            raise UsageError(f"{cfg} is not valid TOML: {e}", "fix kata.toml") from None
-    return Repo(path=path.resolve(), config=config)
+    root = path.resolve()
+    cfg = root / repoconfig.FILE
+    config = RepoConfig()
+    if cfg.is_symlink() or cfg.exists():
+        if not cfg.resolve().is_relative_to(root):
+            raise OutsideRepo(f"{cfg} is a link to a file outside the repository",
+                              "commit kata.toml itself, not a link to it")
+        if cfg.is_file():
+            config = repoconfig.load(cfg)
+    return Repo(path=root, config=config, app=config.top)
+
+
+def exercise_repos(repo: Repo, ids: list[str]) -> list[tuple[str, Repo]]:
+    """The (exercise id, repository as graded for it) pairs among ``ids`` that a repository
+    says it solves: its kata.toml's own (tables: each from its own folder), else a kata.toml
+    in each subfolder of a monorepo naming its exercise."""
+    named = [i for i in repo.exercises if i in ids]
+    if named:
+        return [(i, repo.for_exercise(i)) for i in named]
+    pairs = []
+    for sub in sorted(p for p in repo.path.iterdir() if p.is_dir()):
+        if not (sub / repoconfig.FILE).is_file() or sub.name in SKIP_DIRS:
+            continue
+        if not sub.resolve().is_relative_to(repo.path):
+            raise OutsideRepo(f"{sub.name} is a link to a folder outside the repository",
+                              f"commit the folder {sub.name} itself, not a link to it")
+        inner = open_repo(sub)
+        pairs += [(i, inner.for_exercise(i)) for i in inner.exercises if i in ids]
+    return pairs

@@ -17,10 +17,10 @@ def runtime_contract(ex: Exercise) -> str:
         # a service's first export is the contract; the rest are conveniences, on one line
         first, *rest = svc.exports.items() or [("", "")]
         if first[0]:
-            env.append(f"- `{first[0]}` = `{first[1].format(host=name)}` ({svc.image})")
+            env.append(f"- `{first[0]}` = `{first[1].format(**svc.facts_at(name))}` ({svc.image})")
         if rest:
             env.append("- also, for apps that read separate settings: " + ", ".join(
-                f"`{k}={v.format(host=name)}`" for k, v in rest))
+                f"`{k}={v.format(**svc.facts_at(name))}`" for k, v in rest))
     env += [f"- `{k}` = `{v}`" for k, v in app.env.items()]
     r = app.readiness
     if app.kind == "cli":

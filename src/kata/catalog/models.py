@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from pathlib import Path
 from typing import Any, Literal
 
@@ -45,8 +46,28 @@ class Service(_Strict):
     # A command run inside the service container; exit 0 means it is ready.
     ready: list[str]
     ready_timeout_s: float = 60.0
-    # Environment the app receives, with {host} standing for the service's hostname.
+    # What the app needs to reach it (port, user, password, name…), for kata.toml's env
+    # templates ({db.user}) and the exports; `host`, its hostname, kata adds.
+    facts: dict[str, str] = {}
+    # Environment the app receives: templates over the facts, e.g. "{host}:{port}".
     exports: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _exports_use_facts(self) -> Service:
+        for fact in self.facts:
+            if fact == "host" or not fact.isidentifier():
+                raise ValueError(f"fact {fact!r}: a fact is a name (host is kata's)")
+        known = {"host", *self.facts}
+        for key, template in self.exports.items():
+            for _, name, _, _ in string.Formatter().parse(template):
+                if name is not None and name not in known:
+                    raise ValueError(f"export {key} uses {{{name}}}, which is not a fact "
+                                     f"(facts: {', '.join(sorted(known))})")
+        return self
+
+    def facts_at(self, host: str) -> dict[str, str]:
+        """The facts with ``host`` the service's hostname on the run's network."""
+        return {"host": host, **self.facts}
 
 
 class Requirement(_Strict):

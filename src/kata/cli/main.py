@@ -20,7 +20,10 @@ from kata.catalog import Catalog, Exercise, load_catalog, runtime_contract
 from kata.cli import cohort as cohort_cmd
 from kata.cli import init as init_cmd
 from kata.cli import leaderboard as leaderboard_cmd
+from kata.cli._shared import pick_exercises
 from kata.errors import ExitCode, KataError, RepoProblem, UsageError
+from kata.repo import Repo
+from kata.repoconfig import check_config
 from kata.reporters import to_json, to_junit, to_markdown
 from kata.reporters.terminal import Progress, print_scorecard
 from kata.sanitise import markup
@@ -94,8 +97,14 @@ def list_() -> None:
 
 @app.command()
 @edge
-def show(exercise: str = typer.Argument(..., help="exercise id")) -> None:
-    """The learner-facing spec, the requirements with points, and the runtime contract."""
+def show(exercise: str = typer.Argument(..., help="exercise id, or kata.toml")) -> None:
+    """The learner-facing spec, the requirements with points, and the runtime contract
+    (`kata show kata.toml`: every key kata.toml may hold, with an example)."""
+    from kata import repoconfig
+
+    if exercise == repoconfig.FILE:
+        out.print(Markdown(repoconfig.reference()))
+        return
     ex = _catalog().get(exercise)
     out.print(Markdown(ex.spec_path.read_text(encoding="utf-8")) if ex.spec_path.exists() else "")
     table = Table("id", "points", "grader", "requirement", box=None, header_style="bold",
@@ -104,36 +113,7 @@ def show(exercise: str = typer.Argument(..., help="exercise id")) -> None:
         table.add_row(r.id, str(r.points), r.grader, r.title)
     out.print(table)
     out.print(Markdown(runtime_contract(ex)))
-
-
-def _pick_exercises(catalog: Catalog, name: str, repo_path: Path) -> list[tuple[Exercise, Path]]:
-    """(exercise, repo folder) pairs to grade for an exercise id or a week alias."""
-    from kata.repo import open_repo
-
-    found = catalog.resolve(name)
-    if len(found) == 1 and not name.startswith("week"):
-        return [(found[0], repo_path)]
-    ids = {e.id for e in found}
-    repo = open_repo(repo_path)
-    named = [i for i in repo.exercises if i in ids]
-    if named:
-        return [(catalog.get(i), repo_path) for i in named]
-    # A monorepo: one subfolder per project, each with its own kata.toml.
-    pairs = []
-    for sub in sorted(p for p in repo_path.iterdir() if (p / "kata.toml").is_file()):
-        for i in open_repo(sub).exercises:
-            if i in ids:
-                pairs.append((catalog.get(i), sub))
-    if pairs:
-        return pairs
-    if len(found) == 1:
-        return [(found[0], repo_path)]
-    raise UsageError(
-        f"{name} holds several exercises ({', '.join(sorted(ids))}) and {repo_path} does not "
-        "say which it is",
-        f'add kata.toml with `exercise = "{sorted(ids)[0]}"` to the repo, or run '
-        f"`kata grade {sorted(ids)[0]} {repo_path}`",
-    )
+    out.print(Markdown(repoconfig.exercise_note(ex)))
 
 
 @app.command()
@@ -164,7 +144,13 @@ def grade(
     from kata.sandbox.docker import connect
 
     catalog = _catalog()
-    pairs = _pick_exercises(catalog, exercise, repo)
+    pairs = pick_exercises(catalog, exercise, repo)
+    if only:  # with a week, each exercise grades the ids it has; every id must be somebody's
+        unknown = set(only) - {r.id for ex, _ in pairs for r in ex.requirements}
+        if unknown:
+            names = ", ".join(ex.id for ex, _ in pairs)
+            raise UsageError(f"unknown requirement ids for {names}: {sorted(unknown)}",
+                             f"run `kata show {pairs[0][0].id}` to list them")
     client = connect()
     actions = github.Actions.from_env(os.environ)  # in a GitHub Actions workflow, or None
     if actions:
@@ -174,12 +160,8 @@ def grade(
     for ex, path in pairs:
         if pass_mark is not None:
             ex = ex.model_copy(update={"pass_mark": pass_mark})
-        if only:
-            unknown = set(only) - {r.id for r in ex.requirements}
-            if unknown:
-                raise UsageError(f"unknown requirement ids for {ex.id}: {sorted(unknown)}",
-                                 f"run `kata show {ex.id}` to list them")
-        options = GradeOptions(seed=seed, only=set(only) if only else None, keep=keep,
+        selected = set(only) & {r.id for r in ex.requirements} if only else None
+        options = GradeOptions(seed=seed, only=selected, keep=keep,
                                learner=learner, deadline_s=deadline,
                                ci=github.ci_identity(os.environ), recalibrate=recalibrate)
         report = _grade_one(catalog, ex, path, options, client, verbose)
@@ -204,17 +186,21 @@ def grade(
     raise typer.Exit(int(ExitCode.PASSED if passed else ExitCode.BELOW_PASS_MARK))
 
 
-def _grade_one(catalog: Catalog, ex: Exercise, path: Path, options, client, verbose: bool):
-    """One exercise on one folder with the real sandbox and the progress display."""
+def _grade_one(catalog: Catalog, ex: Exercise, path: Path | Repo, options, client,
+               verbose: bool):
+    """One exercise on one folder (or a repository already opened for it) with the real
+    sandbox and the progress display."""
     from kata.engine import grade as run_grade
     from kata.repo import open_repo
     from kata.sandbox.docker import DockerSandbox
 
+    repo = path if isinstance(path, Repo) else open_repo(path).for_exercise(ex.id)
+    check_config(ex, repo.app)
     progress = Progress(err, verbose)
     try:
         return run_grade(
             ex,
-            open_repo(path),
+            repo,
             catalog.grader_dir(ex),
             lambda e, run_id: DockerSandbox(limits=e.limits, run_id=run_id, client=client,
                                             data_dir=e.app.data_dir, keep=options.keep),

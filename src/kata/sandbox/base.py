@@ -88,7 +88,11 @@ class Sandbox(Protocol):
         self, name: str, image: str, env: dict[str, str], aliases: list[str]
     ) -> ServiceHandle: ...
 
-    def start_app(self, image: Image, env: dict[str, str], port: int, serve: bool) -> AppHandle: ...
+    def start_app(self, image: Image, env: dict[str, str], port: int, serve: bool,
+                  command: list[str] | None = None) -> AppHandle:
+        """Start the app listening on ``port``; ``command`` replaces the image's CMD (for a
+        CLI app: the program each run's arguments follow)."""
+        ...
 
     def close(self) -> None:
         """Remove everything this sandbox created. Safe to call twice."""

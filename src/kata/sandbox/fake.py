@@ -83,10 +83,12 @@ class FakeSandbox:
         return FakeService(name=name, host=name, ready_after=2)
 
     def start_app(
-        self, image: Image, env: dict[str, str], port: int, serve: bool = True
+        self, image: Image, env: dict[str, str], port: int, serve: bool = True,
+        command: list[str] | None = None,
     ) -> FakeApp:
         self.calls.append("app")
         self.env = env
+        self.command = command
         return FakeApp(port=port, exit_code=self.app_exit_code, log=self.app_log,
                        listen=self.listen)
 

@@ -40,6 +40,41 @@ def mount_tmpfs():
         raise OSError(ctypes.get_errno(), "mount")
 
 
+def in_child(fn):
+    """Run fn in a forked child: a uid change there leaves this server root for the rest."""
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            fn()
+        except Exception:
+            code = 1
+        os._exit(code)
+    return os.waitpid(pid, 0)[1] == 0
+
+
+def drop_root():
+    os.setgroups([])
+    os.setgid(4242)
+    os.setuid(4242)
+    assert os.getuid() == 4242
+
+
+def open_by_handle():
+    """The "shocker" escape: name_to_handle_at + open_by_handle_at need DAC_READ_SEARCH."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    buf = ctypes.create_string_buffer(8 + 128)
+    ctypes.memmove(buf, (128).to_bytes(4, "little"), 4)
+    mount_id = ctypes.c_int()
+    if libc.name_to_handle_at(-100, b"/etc/hostname", buf, ctypes.byref(mount_id), 0) != 0:
+        raise OSError(ctypes.get_errno(), "name_to_handle_at")
+    # /etc/hostname is bound from the host's own filesystem: a handle opened through it
+    # could name any file there (the host's root directory is inode 2)
+    fd = libc.open_by_handle_at(os.open("/etc/hostname", os.O_RDONLY), buf, os.O_RDONLY)
+    if fd < 0:
+        raise OSError(ctypes.get_errno(), "open_by_handle_at")
+
+
 def docker_api():
     s = socket.socket(socket.AF_UNIX)
     s.settimeout(2)
@@ -55,7 +90,10 @@ def report():
         "cap_eff": int(status_field("CapEff") or "1", 16),
         "cap_bnd": int(status_field("CapBnd") or "1", 16),
         "no_new_privs": int(status_field("NoNewPrivs") or "0"),
-        "setuid": attempt(lambda: os.setuid(4242)),
+        # dropping root is what an image that starts as root may do (in a child: this server
+        # stays root for the attempts below)
+        "setuid": int(in_child(drop_root)),
+        "open_by_handle": attempt(open_by_handle),
         "chown": attempt(lambda: (write("/tmp/c"), os.chown("/tmp/c", 4242, 4242))),
         "mount": attempt(mount_tmpfs),
         "mknod": attempt(lambda: os.mknod("/tmp/blk", 0o600 | 0o060000, os.makedev(8, 0))),
