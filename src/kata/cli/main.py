@@ -388,6 +388,7 @@ def version() -> None:
 
 app.add_typer(leaderboard_cmd.app, name="leaderboard")
 app.command("init")(init_cmd.init)
+app.command("doctor")(__import__("kata.cli.doctor", fromlist=["doctor"]).doctor)
 
 
 def main() -> None:  # pragma: no cover - console entry point

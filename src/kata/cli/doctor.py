@@ -1,0 +1,49 @@
+"""`kata doctor`: propose the kata.toml that grades a repository written without kata."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import typer
+
+from kata.cli._shared import catalog_or_none, edge
+from kata.errors import UsageError
+
+
+@edge
+def doctor(
+    repo: Path = typer.Argument(Path("."), help="the repository to read"),
+    exercise: str | None = typer.Option(
+        None, "--exercise", "-e",
+        help="the exercise it solves (default: kata.toml's); fills in its services' facts"),
+) -> None:
+    """Read REPO (nothing is run) and print the kata.toml that grades it unedited, with why."""
+    from kata.doctor import facts_of, propose
+
+    if not repo.is_dir():
+        raise UsageError(f"{repo} is not a folder", "pass the folder of the repository")
+    exercise = exercise or _named_exercise(repo)
+    facts = None
+    if exercise:
+        catalog = catalog_or_none()
+        if catalog is not None:
+            facts = facts_of(catalog.get(exercise))  # unknown: a usage error naming the ids
+    proposal = propose(repo, exercise, facts)
+    # plain text, never wrapped: the TOML part is meant to be copied as it is
+    typer.echo(f"# kata.toml for {repo} (proposed by `kata doctor`; the repo is unchanged)")
+    typer.echo(proposal.text(), nl=False)
+    if facts is None:
+        typer.echo("\nnote: pass --exercise ID to fill in the exercise's service addresses")
+
+
+def _named_exercise(repo: Path) -> str | None:
+    cfg = repo / "kata.toml"
+    if not cfg.is_file() or cfg.is_symlink():
+        return None
+    try:
+        named = tomllib.loads(cfg.read_text(encoding="utf-8", errors="replace")[:100_000]).get(
+            "exercise")
+    except tomllib.TOMLDecodeError as e:
+        raise UsageError(f"{cfg} is not valid TOML: {e}", "fix kata.toml") from None
+    return named if isinstance(named, str) else None
