@@ -60,6 +60,8 @@ def test_each_pattern_is_found():
     assert p["node-env"]["env"] == {"API_TOKEN": "change-me"}  # process.env, no default
     assert p["go-health"]["health"] == "/healthz"
     assert p["go-health"]["env"]["DATABASE_DSN"].startswith("postgresql://{db.user}")
+    [go_change] = propose(FIXTURES / "go-health", "rest-api", FACTS).changes
+    assert go_change.startswith("main.go:10 hard-codes localhost:6379: read the address")
     db = p["db-credentials"]["env"]  # pydantic BaseSettings fields
     assert db["DB_URL"] == "postgresql+asyncpg://{db.user}:{db.password}@{db.host}:{db.port}/{db.name}"
     assert db["JWT_SECRET"] == "change-me" and "TOKEN_MINUTES" not in db
@@ -149,3 +151,17 @@ def test_cli_prints_the_proposal_and_its_reasons():
     assert tomllib.loads(toml)["context"] == "."  # the header is a comment: copy it whole
     bad = CliRunner().invoke(app, ["doctor", str(FIXTURES), "-e", "no-such"])
     assert bad.exit_code == 2 and "no exercise named 'no-such'" in bad.output
+
+
+def test_a_compose_file_of_nested_aliases_is_not_expanded(tmp_path):
+    """A YAML bomb: each level ten references to the one below. Parsing keeps references;
+    only reading it as text would expand it (10**9 items)."""
+    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    levels += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 10)]
+    (tmp_path / "compose.yml").write_text(
+        "x-bomb:\n" + "".join(f"  {line}\n" for line in levels)
+        + "services:\n  app:\n    build: .\n    command: *a9\n    environment: *a9\n"
+        "    ports: *a9\n")
+    app = compose_app(tmp_path)
+    assert app is not None and app.command is None and app.environment == {}
+    assert app.ports == []

@@ -29,6 +29,7 @@ COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-co
 SOURCE_SUFFIXES = {".py", ".js", ".mjs", ".cjs", ".ts", ".go", ".rb", ".java", ".kt", ".rs",
                    ".php", ".env", ".cfg", ".ini", ".toml", ".yaml", ".yml", ".json"}
 CODE_SUFFIXES = {".py", ".js", ".mjs", ".cjs", ".ts", ".go", ".rb", ".java", ".kt", ".rs", ".php"}
+SCALAR = (str, int, float)  # what a compose value may be; an alias to a nested list is not
 APP_SERVICE_NAMES = ("app", "api", "web", "backend", "server", "service")
 
 
@@ -227,13 +228,13 @@ def compose_app(root: Path, files: list[Path] | None = None) -> ComposeApp | Non
         command = svc.get("command")
         if isinstance(command, str):
             app.command = command.strip()
-        elif isinstance(command, list):
+        elif isinstance(command, list) and all(isinstance(c, SCALAR) for c in command[:100]):
             app.command = [str(c) for c in command[:100]]
         app.environment = _environment(svc.get("environment"))
         for p in (svc.get("ports") or [])[:20] if isinstance(svc.get("ports"), list) else []:
-            target = p.get("target") if isinstance(p, dict) else str(p).split("/")[0]
-            if target is not None:
-                app.ports.append(str(target).rsplit(":", 1)[-1])
+            target = p.get("target") if isinstance(p, dict) else p
+            if isinstance(target, SCALAR):
+                app.ports.append(str(target).split("/")[0].rsplit(":", 1)[-1])
         build = svc.get("build")
         context, dockerfile = (build, None) if isinstance(build, str) else (
             (build.get("context", "."), build.get("dockerfile")) if isinstance(build, dict)
@@ -250,11 +251,12 @@ def compose_app(root: Path, files: list[Path] | None = None) -> ComposeApp | Non
 
 def _environment(env: object) -> dict[str, str]:
     out: dict[str, str] = {}
-    items = (env.items() if isinstance(env, dict)
-             else (str(e).partition("=")[::2] for e in env) if isinstance(env, list) else [])
-    for key, value in list(items)[:200]:
-        if value is not None and not isinstance(value, dict | list):
-            out[str(key)] = str(value)
+    items = (list(env.items())[:200] if isinstance(env, dict)
+             else [e.partition("=")[::2] for e in env[:200] if isinstance(e, str)]
+             if isinstance(env, list) else [])
+    for key, value in items:
+        if isinstance(key, str) and isinstance(value, SCALAR):
+            out[key] = str(value)
     return out
 
 
@@ -455,7 +457,7 @@ class Proposal:
         out = [self.toml().rstrip(), "", "Why:"]
         out += [f"- {r}" for r in self.reasons] or ["- nothing to change: kata's defaults fit"]
         if self.changes:
-            out += ["", "Change in the code (no kata.toml line can):"]
+            out += ["", "Change in the code (no kata.toml line can stand in for these):"]
             out += [f"- {c}" for c in self.changes]
         return "\n".join(out) + "\n"
 
