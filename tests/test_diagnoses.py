@@ -201,3 +201,10 @@ def test_nearest_local_tag(image, nearest):
     local = ["python:3.10-slim", "python:3.10.13-slim", "python:3.11-slim", "python:3.10",
              "python:3.10-slim-bookworm", "postgres:15"]
     assert nearest_tag(image, local) == nearest
+
+
+def test_a_hard_coded_localhost_database_points_to_kata_toml_too():
+    d = _missing('connection to server at "localhost" (127.0.0.1), port 5432 failed: '
+                 "Connection refused", service_hosts={"DATABASE_URL": "db"})
+    assert d.id == "hard-coded-host"
+    assert d.fix.startswith("read $DATABASE_URL (or set `env` in kata.toml)")

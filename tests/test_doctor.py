@@ -8,6 +8,7 @@ included. Regenerate with KATA_UPDATE_GOLDEN=1 and read the diff before committi
 from __future__ import annotations
 
 import os
+import shutil
 import tomllib
 from pathlib import Path
 
@@ -165,3 +166,19 @@ def test_a_compose_file_of_nested_aliases_is_not_expanded(tmp_path):
     app = compose_app(tmp_path)
     assert app is not None and app.command is None and app.environment == {}
     assert app.ports == []
+
+
+def test_cli_takes_the_exercise_from_kata_toml(tmp_path):
+    from typer.testing import CliRunner
+
+    from kata.cli.main import app
+
+    shutil.copytree(FIXTURES / "db-credentials", tmp_path / "repo")
+    (tmp_path / "repo" / "kata.toml").write_text('exercise = "rest-api"\n')
+    done = CliRunner().invoke(app, ["doctor", str(tmp_path / "repo")])
+    assert done.exit_code == 0, done.output
+    assert 'DB_URL = "postgresql+asyncpg://{db.user}' in done.output
+    assert "pass --exercise" not in done.output
+    (tmp_path / "repo" / "kata.toml").write_text("exercise = [\n")
+    bad = CliRunner().invoke(app, ["doctor", str(tmp_path / "repo")])
+    assert bad.exit_code == 2 and "not valid TOML" in bad.output
