@@ -182,3 +182,26 @@ def test_cli_takes_the_exercise_from_kata_toml(tmp_path):
     (tmp_path / "repo" / "kata.toml").write_text("exercise = [\n")
     bad = CliRunner().invoke(app, ["doctor", str(tmp_path / "repo")])
     assert bad.exit_code == 2 and "not valid TOML" in bad.output
+
+
+@pytest.mark.parametrize(("code", "port"), [
+    ('app.run(host="0.0.0.0", port=5000)\n', 5000),
+    ('uvicorn.run("main:app", host="0.0.0.0", port=8080)\n', 8080),
+    ("app.listen(3000, () => console.log('up'))\n", 3000),
+    ('http.ListenAndServe(":9090", nil)\n', 9090),
+    ('app.run(port=int(os.environ.get("PORT", 5000)))\n', None),  # follows $PORT
+])
+def test_a_port_fixed_in_the_code(tmp_path, code, port):
+    (tmp_path / "Dockerfile").write_text("FROM x\nCOPY . .\nCMD [\"run\"]\n")
+    (tmp_path / ("main.go" if "ListenAndServe" in code else "app.js" if "listen(" in code
+                 else "main.py")).write_text(code)
+    assert propose(tmp_path, "rest-api", FACTS).settings.get("port") == port
+
+
+def test_no_health_route_is_a_change_to_make(tmp_path):
+    (tmp_path / "Dockerfile").write_text("FROM x\nCMD [\"run\"]\n")
+    (tmp_path / "main.py").write_text('@app.get("/items")\ndef items(): ...\n')
+    [change] = propose(tmp_path, "rest-api", FACTS).changes
+    assert change.startswith("no route /health")
+    (tmp_path / "main.py").write_text('@app.get("/health")\ndef health(): ...\n')
+    assert propose(tmp_path, "rest-api", FACTS).changes == []

@@ -565,6 +565,8 @@ def _port(root: Path, files: list[Path], dockerfile: str, cmd_text: str,
     if compose:
         candidates += [(p, f"{compose.file} publishes it") for p in compose.ports]
     candidates += [(p, "the Dockerfile EXPOSEs it") for p in exposed]
+    if not any(r.name == "PORT" for r in env_reads(root, files)):
+        candidates += code_ports(root, files)
     for port, why in candidates:
         if port.isdigit() and 0 < int(port) < 65536:
             if facts.port is not None and int(port) == facts.port:
@@ -572,6 +574,25 @@ def _port(root: Path, files: list[Path], dockerfile: str, cmd_text: str,
             prop.settings["port"] = int(port)
             prop.reasons.append(f"port: {why} ({port}), not $PORT")
             return
+
+
+PORT_IN_CODE = re.compile(
+    r"\.run\([^)\n]*?\bport\s*=\s*(\d{2,5})\b"  # app.run(port=5000), uvicorn.run(…, port=…)
+    r"|\.listen\(\s*(\d{2,5})\s*[,)]"  # Node: app.listen(3000)
+    r"|ListenAndServe(?:TLS)?\(\s*\"[\w.]*:(\d{2,5})\"")  # Go: ":8080"
+
+
+def code_ports(root: Path, files: list[Path]) -> list[tuple[str, str]]:
+    """Ports the code starts its server on, as (port, why)."""
+    found = []
+    for path in files:
+        if path.suffix in CODE_SUFFIXES:
+            text = read_text(path)
+            for m in PORT_IN_CODE.finditer(text):
+                line = text.count("\n", 0, m.start()) + 1
+                port = next(g for g in m.groups() if g)
+                found.append((port, f"the code listens on it at {_rel(root, path)}:{line}"))
+    return found[:5]
 
 
 HEALTH_ROUTES = re.compile(r"[\"'](/(?:health|healthz|healthcheck|ping|status|_health|"
@@ -582,16 +603,23 @@ def _health(root: Path, files: list[Path], facts: ServiceFacts, prop: Proposal) 
     if not facts.health or facts.health == "/":
         return
     routes: dict[str, str] = {}
+    wanted = re.compile(rf"[\"']{re.escape(facts.health)}[\"']")
     for path in files:
         if path.suffix in CODE_SUFFIXES:
             text = read_text(path)
-            for m in HEALTH_ROUTES.finditer(text):
+            for m in [*HEALTH_ROUTES.finditer(text), *wanted.finditer(text)]:
                 line = text.count("\n", 0, m.start()) + 1
-                routes.setdefault(m.group(1), f"{_rel(root, path)}:{line}")
-    if routes and facts.health not in routes:
+                routes.setdefault(m.group(0)[1:-1], f"{_rel(root, path)}:{line}")
+    if facts.health in routes:
+        return
+    if routes:
         path, where = next(iter(routes.items()))
         prop.settings["health"] = path
         prop.reasons.append(f"health: the app answers {path} ({where}), not {facts.health}")
+    else:
+        prop.changes.append(f"no route {facts.health} (nor /healthz, /ping…) in the code: add "
+                            f"GET {facts.health} answering 200 once the app can serve, or set "
+                            "`health` to a path that does")
 
 
 def _env(root: Path, files: list[Path], compose: ComposeApp | None, facts: ServiceFacts,
