@@ -493,9 +493,12 @@ def propose(root: Path, exercise: str | None = None,
         shown = compose.command if isinstance(compose.command, str) else " ".join(
             compose.command)
         if not has_cmd:
-            prop.settings["command"] = compose.command
+            command, reload = _without_reload(compose.command)
+            prop.settings["command"] = command
             prop.reasons.append(f"command: the Dockerfile has no CMD; {compose.file} runs "
-                                f"service {compose.name!r} with this command")
+                                f"service {compose.name!r} with this command"
+                                + (" (without --reload: a grade needs no file watcher)"
+                                   if reload else ""))
             cmd_text = shown
         else:
             prop.commented.append(f"command = {_value(compose.command)}  "
@@ -508,6 +511,15 @@ def propose(root: Path, exercise: str | None = None,
     _health(root, files, facts, prop)
     _env(root, files, compose, facts, prop)
     return prop
+
+
+def _without_reload(command: str | list[str]) -> tuple[str | list[str], bool]:
+    """A development server's file watcher (uvicorn/flask --reload) only costs a grade CPU."""
+    if isinstance(command, list):
+        kept = [c for c in command if c != "--reload"]
+        return kept, len(kept) != len(command)
+    kept = re.sub(r"\s--reload\b", "", command)
+    return kept, kept != command
 
 
 def _pick_dockerfile(root: Path, files: list[Path], compose: ComposeApp | None,
@@ -641,10 +653,11 @@ def _env(root: Path, files: list[Path], compose: ComposeApp | None, facts: Servi
         value = _service_value(name, sample, hosts, facts)
         if value is not None:
             prop.env[name] = value
+            service = value.split("{", 1)[1].split(".", 1)[0]
             prop.reasons.append(f"env {name}: read at {read.where}; "
-                                + (f"its value there ({sample}) is an address on the "
-                                   "learner's machine" if sample else "a service's address")
-                                + ": kata's service fills it in")
+                                + (f"its value there ({sample}) is the learner's own service"
+                                   if sample else "its name says it holds a service's address")
+                                + f": the template points it at kata's {service!r}")
         elif name in compose_env and not _mentions_host(compose_env[name], hosts):
             prop.env[name] = _compose_default(compose_env[name])
             prop.reasons.append(f"env {name}: read at {read.where}; the value "
