@@ -131,7 +131,7 @@ def test_hard_coded_database_points_to_the_url_kata_sets_and_kata_toml():
     d = _missing('password authentication failed for user "postgres"',
                  service_hosts={"DATABASE_URL": "db", "DB_HOST": "db"})
     assert d.id == "database-credentials" and "'postgres'" in d.message
-    assert d.fix.startswith("read $DATABASE_URL (or set `env` in kata.toml)")
+    assert d.fix.startswith("read $DATABASE_URL (or set `env` in kata.toml; `kata doctor`")
 
 
 def _repo(tmp_path, files: dict[str, str], **config):

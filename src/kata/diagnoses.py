@@ -232,8 +232,8 @@ def _database_credentials(c: Clues) -> tuple[str, str] | None:
     names = " / ".join(f"${k}" for k in urls[:2]) or "the database URL kata sets"
     return (f"the app connects with {what}, written into the code or its config "
             f"({m.group(0)[:100]})",
-            f"read {names} (or set `env` in kata.toml), instead of a hard-coded address "
-            "or credentials")
+            f"read {names} (or set `env` in kata.toml; `kata doctor` proposes the line), "
+            "instead of a hard-coded address or credentials")
 
 
 @diagnosis("hard-coded-host", always=True)
