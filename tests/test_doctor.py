@@ -205,3 +205,15 @@ def test_no_health_route_is_a_change_to_make(tmp_path):
     assert change.startswith("no route /health")
     (tmp_path / "main.py").write_text('@app.get("/health")\ndef health(): ...\n')
     assert propose(tmp_path, "rest-api", FACTS).changes == []
+
+
+def test_the_dockerfile_and_context_compose_builds_with(tmp_path):
+    (tmp_path / "deploy").mkdir()
+    (tmp_path / "deploy" / "api.Dockerfile").write_text("FROM x\nCOPY . .\nCMD [\"run\"]\n")
+    (tmp_path / "Dockerfile").write_text("FROM x\nCMD [\"docs\"]\n")  # another image
+    (tmp_path / "deploy" / "compose.yml").write_text(
+        "services:\n  api:\n    build:\n      context: ..\n"
+        "      dockerfile: deploy/api.Dockerfile\n")
+    prop = propose(tmp_path)
+    assert prop.settings == {"dockerfile": "deploy/api.Dockerfile", "context": "."}
+    assert "deploy/compose.yml builds service 'api' from it" in prop.text()
