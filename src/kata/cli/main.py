@@ -17,6 +17,7 @@ from rich.table import Table
 
 from kata import __version__, github
 from kata.catalog import Catalog, Exercise, load_catalog, runtime_contract
+from kata.cli import doctor as doctor_cmd
 from kata.cli import init as init_cmd
 from kata.cli import leaderboard as leaderboard_cmd
 from kata.errors import ExitCode, KataError, RepoProblem, UsageError
@@ -388,7 +389,7 @@ def version() -> None:
 
 app.add_typer(leaderboard_cmd.app, name="leaderboard")
 app.command("init")(init_cmd.init)
-app.command("doctor")(__import__("kata.cli.doctor", fromlist=["doctor"]).doctor)
+app.command("doctor")(doctor_cmd.doctor)
 
 
 def main() -> None:  # pragma: no cover - console entry point
