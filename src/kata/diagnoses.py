@@ -378,7 +378,8 @@ def _compose_command(c: Clues) -> tuple[str, str] | None:
     compose = doctor.compose_app(c.repo.path) if c.repo else None
     if compose is None or compose.command is None:
         return None
-    line = doctor.Proposal(settings={"command": compose.command}).toml().strip()
+    command, _ = doctor.without_reload(compose.command)
+    line = doctor.Proposal(settings={"command": command}).toml().strip()
     return (f"the Dockerfile has no CMD; {compose.file} starts service {compose.name!r} "
             "with a command kata does not read",
             f"set it in kata.toml: {line} (or end the Dockerfile with that CMD)")

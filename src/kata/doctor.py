@@ -493,7 +493,7 @@ def propose(root: Path, exercise: str | None = None,
         shown = compose.command if isinstance(compose.command, str) else " ".join(
             compose.command)
         if not has_cmd:
-            command, reload = _without_reload(compose.command)
+            command, reload = without_reload(compose.command)
             prop.settings["command"] = command
             prop.reasons.append(f"command: the Dockerfile has no CMD; {compose.file} runs "
                                 f"service {compose.name!r} with this command"
@@ -513,7 +513,7 @@ def propose(root: Path, exercise: str | None = None,
     return prop
 
 
-def _without_reload(command: str | list[str]) -> tuple[str | list[str], bool]:
+def without_reload(command: str | list[str]) -> tuple[str | list[str], bool]:
     """A development server's file watcher (uvicorn/flask --reload) only costs a grade CPU."""
     if isinstance(command, list):
         kept = [c for c in command if c != "--reload"]
