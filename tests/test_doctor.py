@@ -134,6 +134,13 @@ def test_the_repo_is_read_as_untrusted(tmp_path):
     (deep / "deep.py").write_text('os.environ["TOO_DEEP"]\n')
     files = repo_files(repo)
     assert files == [repo / "big.py"]
+    many = tmp_path / "many"
+    many.mkdir()
+    for i in range(5):
+        (many / f"f{i}.py").write_text("x" * MAX_FILE_BYTES * 2)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("kata.doctor.MAX_TOTAL_BYTES", 2 * MAX_FILE_BYTES)
+        assert len(repo_files(many)) == 2  # each counted up to MAX_FILE_BYTES
     assert env_reads(repo, files) == []
     prop = propose(repo)
     assert "dockerfile" not in prop.settings and any("no Dockerfile" in c for c in prop.changes)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 MAX_FILES = 4000  # files looked at in one repository
 MAX_FILE_BYTES = 256_000  # read of any one file
 MAX_DEPTH = 8
+MAX_TOTAL_BYTES = 32_000_000  # of all files looked at (each counted up to MAX_FILE_BYTES)
 SKIP_DIRS = {".git", "node_modules", ".venv", "venv", "env", "__pycache__", "vendor", "dist",
              "build", "target", ".mypy_cache", ".pytest_cache", ".tox", "site-packages"}
 DOCKERFILE = re.compile(r"^(Dockerfile(\.[\w.-]+)?|Containerfile|[\w.-]+\.[Dd]ockerfile)$")
@@ -38,6 +39,7 @@ def repo_files(root: Path) -> list[Path]:
     """Regular files of the repository (no links, no vendored or generated folders)."""
     root = root.resolve()
     found: list[Path] = []
+    total = 0
     for folder, dirs, files in os.walk(root, followlinks=False):
         here = Path(folder)
         depth = len(here.relative_to(root).parts)
@@ -48,7 +50,8 @@ def repo_files(root: Path) -> list[Path]:
             if path.is_symlink() or not path.is_file():
                 continue
             found.append(path)
-            if len(found) >= MAX_FILES:
+            total += min(path.stat().st_size, MAX_FILE_BYTES)
+            if len(found) >= MAX_FILES or total >= MAX_TOTAL_BYTES:
                 return found
     return found
 
