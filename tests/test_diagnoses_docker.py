@@ -34,6 +34,8 @@ CASES = {
     "traceback": ("traceback", "exited with code 0: sqlite3.OperationalError: unable to open"),
     "compose-command": ("compose-command", 'kata.toml: command = "python3 app.py"'),
     "copy-context": ("copy-context", "`docker build -f docker/app/Dockerfile .`"),
+    "dockerfile-elsewhere": ("dockerfile-elsewhere",
+                             'dockerfile = "docker/app/Dockerfile" and context = "."'),
 }
 # graded against an exercise that waits 120 s for readiness: the verdict must come once the
 # app's state cannot change (a steady 404 for 10 s, a listener kata cannot reach for 5 s),

@@ -74,6 +74,25 @@ def diagnose_graded(clues: Clues) -> list[Diagnosis]:
     return out
 
 
+# -- the repository ----------------------------------------------------------------------
+@diagnosis("dockerfile-elsewhere")
+def _dockerfile_elsewhere(c: Clues) -> tuple[str, str] | None:
+    """Only a nested Dockerfile whose COPY lines start at the root: say both kata.toml
+    lines at once, not `dockerfile` now and `context` after the next failed build."""
+    if c.problem_kind != "no-dockerfile" or c.repo is None:
+        return None
+    nested = c.repo.find_nested_dockerfiles()
+    if not nested:
+        return None
+    needed, _ = doctor.needed_context(c.repo.path, nested[0])
+    if needed != c.repo.path:
+        return None
+    rel = nested[0].relative_to(c.repo.path).as_posix()
+    return (f"no Dockerfile at the repository root; {rel} copies paths from the root",
+            f'add to kata.toml: dockerfile = "{rel}" and context = "." (kata then builds it '
+            f"as `docker build -f {rel} .`)")
+
+
 # -- build ---------------------------------------------------------------------------------
 STEP = re.compile(r"^Step \d+/\d+ : (.*)$")
 ERROR_LINE = re.compile(
