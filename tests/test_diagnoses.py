@@ -208,3 +208,13 @@ def test_a_hard_coded_localhost_database_points_to_kata_toml_too():
                  "Connection refused", service_hosts={"DATABASE_URL": "db"})
     assert d.id == "hard-coded-host"
     assert d.fix.startswith("read $DATABASE_URL (or set `env` in kata.toml)")
+
+
+def test_a_nested_dockerfile_copying_from_the_root_gets_both_lines(tmp_path):
+    files = {"docker/app/Dockerfile": "FROM x\nCOPY app.py .\n", "app.py": ""}
+    d = diagnose(Clues(problem_kind="no-dockerfile", repo=_repo(tmp_path / "a", files)))
+    assert d.id == "dockerfile-elsewhere"
+    assert 'dockerfile = "docker/app/Dockerfile" and context = "."' in d.fix
+    # one that copies from its own folder needs only `dockerfile`: the plain message says so
+    own = {"backend/Dockerfile": "FROM x\nCOPY app.py .\n", "backend/app.py": ""}
+    assert diagnose(Clues(problem_kind="no-dockerfile", repo=_repo(tmp_path / "b", own))) is None
