@@ -224,3 +224,16 @@ def test_the_dockerfile_and_context_compose_builds_with(tmp_path):
     prop = propose(tmp_path)
     assert prop.settings == {"dockerfile": "deploy/api.Dockerfile", "context": "."}
     assert "deploy/compose.yml builds service 'api' from it" in prop.text()
+
+
+def test_cli_output_carries_no_control_character_from_the_repo(tmp_path):
+    from typer.testing import CliRunner
+
+    from kata.cli.main import app
+
+    (tmp_path / "Dockerfile").write_text("FROM x\nCMD [\"run\"]\n")
+    (tmp_path / "\x1b[2Jevil\u202e.py").write_text('os.environ["TOKEN"]\n')
+    done = CliRunner().invoke(app, ["doctor", str(tmp_path)])
+    assert done.exit_code == 0, done.output
+    assert "\x1b" not in done.output and "\u202e" not in done.output
+    assert "\\x1b[2Jevil\\u202e.py:1" in done.output

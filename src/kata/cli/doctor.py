@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -31,8 +32,9 @@ def doctor(
             facts = facts_of(catalog.get(exercise))  # unknown: a usage error naming the ids
     proposal = propose(repo, exercise, facts)
     # plain text, never wrapped: the TOML part is meant to be copied as it is
-    typer.echo(f"# kata.toml for {repo} (proposed by `kata doctor`; the repo is unchanged)")
-    typer.echo(proposal.text(), nl=False)
+    typer.echo(f"# kata.toml for {_plain(str(repo))} (proposed by `kata doctor`; the repo is "
+               "unchanged)")
+    typer.echo(_plain(proposal.text()), nl=False)
     if facts is None:
         typer.echo("\nnote: pass --exercise ID to fill in the exercise's service addresses")
 
@@ -47,3 +49,13 @@ def _named_exercise(repo: Path) -> str | None:
     except tomllib.TOMLDecodeError as e:
         raise UsageError(f"{cfg} is not valid TOML: {e}", "fix kata.toml") from None
     return named if isinstance(named, str) else None
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _plain(text: str) -> str:
+    """The learner's file names and values, with no control character left to steer the
+    terminal (escape sequences, bidi overrides): each shown as its code."""
+    return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256
+                       else f"\\u{ord(m.group()):04x}", text)
