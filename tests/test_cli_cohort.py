@@ -59,9 +59,10 @@ def _recorded(db: Path) -> dict[str, int]:
 @pytest.mark.slow
 def test_one_learner_cannot_stop_the_cohort_and_an_interrupted_cohort_resumes(tmp_path):
     """Run 1: a build error holding rich markup and a kata.toml of the wrong type (once a
-    TypeError that stopped the cohort) are each that learner's row; the other is graded and recorded. Run 2
-    (--resume) skips the learner recorded at the same commit, records the next one as soon
-    as it is graded, and is interrupted during the last: what was graded stays recorded."""
+    TypeError that stopped the cohort) are each that learner's row; the other is graded
+    and recorded. Run 2 (--resume) skips the learner recorded at the same commit, records
+    the next one as soon as it is graded, and is interrupted during the last: what was
+    graded stays recorded."""
     env = {**os.environ, "KATA_HOME": str(FIXTURES / "home"), "COLUMNS": "200",
            "NO_COLOR": "1"}
     app = {"Dockerfile": (FIXTURES / "missing-tables" / "Dockerfile").read_text(),

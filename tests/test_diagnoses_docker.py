@@ -28,11 +28,26 @@ CASES = {
     "health-endpoint": ("health-endpoint", "/health does not exist (it answered 404)"),
     "not-listening": ("not-listening", "listens on no TCP port"),
     "no-cmd": ("no-cmd", "has no CMD"),
+    "localhost-ipv6": ("localhost-ipv6", "('::1', 8000, 0, 0): cannot assign requested address"),
+    "database-credentials": ("database-credentials", 'could not translate host name "database"'),
+    "missing-setting": ("missing-setting", '[env] SECRET_KEY = "'),
+    "traceback": ("traceback", "exited with code 0: sqlite3.OperationalError: unable to open"),
+    "compose-command": ("compose-command", 'kata.toml: command = "python3 app.py"'),
+    "copy-context": ("copy-context", "`docker build -f docker/app/Dockerfile .`"),
+    "dockerfile-elsewhere": ("dockerfile-elsewhere",
+                             'dockerfile = "docker/app/Dockerfile" and context = "."'),
 }
+# graded against an exercise that waits 120 s for readiness: the verdict must come once the
+# app's state cannot change (a steady 404 for 10 s, a listener kata cannot reach for 5 s),
+# within these many seconds of boot (the app starts in about 1 s; the margin is for a busy
+# machine, far below the 120 s it would take otherwise). A lookup of an unknown host takes
+# 10 s on kata's internal network before it fails, longer than the short diag timeout.
+PATIENT = {"health-endpoint": 25.0, "wrong-port": 18.0, "listens-on-localhost": 18.0,
+           "database-credentials": 30.0}
 
 
 def _grade(case: str):
-    ex = CATALOG.get("diag")
+    ex = CATALOG.get("diag-patient" if case in PATIENT else "diag")
     client = connect()
     return grade(ex, open_repo(FIXTURES / case), CATALOG.grader_dir(ex),
                  lambda e, rid: DockerSandbox(limits=e.limits, run_id=rid, client=client),
@@ -48,6 +63,9 @@ def test_boot_diagnosis_is_named(case):
     assert report.problem.kind == kind, report.problem
     assert phrase in report.problem.message + report.problem.fix, report.problem
     assert report.score.earned == 0
+    if case in PATIENT:
+        boot = next(p.duration_s for p in report.phases if p.name == "boot")
+        assert boot < PATIENT[case], f"{case}: the boot phase took {boot} s"
 
 
 @pytest.mark.docker
@@ -66,3 +84,20 @@ def test_every_registered_diagnosis_has_a_fixture_repo():
     # build-step-failed is the catch-all of a failed build: any fixture that breaks a
     # build some other way (pin-not-found, needs-compiler) reaches it when unnamed.
     assert {name for name, _, _ in REGISTRY} - named == {"build-step-failed"}
+
+
+@pytest.mark.docker
+def test_a_patch_tag_without_a_stand_in_gets_the_nearest_local_one():
+    """`FROM python:3.10.4-slim` with no registry in reach: still this machine's gap (exit 4),
+    with the nearest image here in the fix. Where a registry answers, nothing changes: the
+    pull works, or its refusal is the learner's build failure."""
+    from kata.errors import ImageMissing
+    from kata.sandbox.docker import connect, image_summaries
+
+    tags = {t for img in image_summaries(connect()) for t in img.get("RepoTags") or []}
+    if "python:3.10.4-slim" in tags or "python:3.10-slim" not in tags:
+        pytest.skip("needs python:3.10-slim here and no python:3.10.4-slim")
+    with pytest.raises(ImageMissing) as e:
+        _grade("base-image-tag")
+    assert "build FROM python:3.10-slim (the nearest image here)" in e.value.fix
+    assert "python:3.10.4-slim is not on this machine" in e.value.message

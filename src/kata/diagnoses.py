@@ -12,7 +12,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from kata import doctor
+from kata.doctor import instructions, sets_command
+from kata.errors import RepoProblem
+from kata.repo import Repo
 from kata.report import Diagnosis
+
+__all__ = ["Clues", "Diagnosis", "diagnose", "diagnose_graded", "diagnosis", "failing_step",
+           "instructions", "sets_command"]
 
 
 @dataclass
@@ -27,6 +34,7 @@ class Clues:
     oom_killed: bool = False
     service_hosts: dict[str, str] = field(default_factory=dict)  # env var -> service host
     dockerfile: str = ""  # its text, where there is one
+    repo: Repo | None = None  # the learner's repo, read (never run) for what the log lacks
 
 
 Check = Callable[[Clues], tuple[str, str] | None]
@@ -57,6 +65,25 @@ def diagnose_graded(clues: Clues) -> list[Diagnosis]:
         if always and (found := check(clues)):
             out.append(Diagnosis(id=name, message=found[0], fix=found[1]))
     return out
+
+
+# -- the repository ----------------------------------------------------------------------
+@diagnosis("dockerfile-elsewhere")
+def _dockerfile_elsewhere(c: Clues) -> tuple[str, str] | None:
+    """Only a nested Dockerfile whose COPY lines start at the root: say both kata.toml
+    lines at once, not `dockerfile` now and `context` after the next failed build."""
+    if c.problem_kind != "no-dockerfile" or c.repo is None:
+        return None
+    nested = c.repo.find_nested_dockerfiles()
+    if not nested:
+        return None
+    needed, _ = doctor.needed_context(c.repo.path, nested[0])
+    if needed != c.repo.path:
+        return None
+    rel = nested[0].relative_to(c.repo.path).as_posix()
+    return (f"no Dockerfile at the repository root; {rel} copies paths from the root",
+            f'add to kata.toml: dockerfile = "{rel}" and context = "." (kata then builds it '
+            f"as `docker build -f {rel} .`)")
 
 
 # -- build ---------------------------------------------------------------------------------
@@ -117,6 +144,53 @@ def _needs_compiler(c: Clues) -> tuple[str, str] | None:
     return None
 
 
+COPY_MISSING = re.compile(
+    r"(COPY|ADD) failed|not found in build context|failed to compute cache key"
+    r"|file does not exist|no such file or directory", re.IGNORECASE)
+
+
+def build_command(repo: Repo | None) -> str:
+    """The `docker build` line that builds what kata builds (never a bare `docker build .`
+    where the Dockerfile is elsewhere)."""
+    if repo is None:
+        return "docker build ."
+    try:
+        dockerfile, context = repo.dockerfile(), repo.build_context()
+    except RepoProblem:
+        return "docker build ."
+    root = repo.path
+    ctx = context.relative_to(root).as_posix() if context != root else "."
+    if dockerfile == context / "Dockerfile":
+        return f"docker build {ctx}"
+    return f"docker build -f {dockerfile.relative_to(root).as_posix()} {ctx}"
+
+
+@diagnosis("copy-context")
+def _copy_context(c: Clues) -> tuple[str, str] | None:
+    if c.problem_kind != "build-failed" or c.repo is None:
+        return None
+    step, _ = failing_step(c.build_log)
+    if not (step.upper().startswith(("COPY", "ADD")) or re.search(
+            r"(COPY|ADD) failed", c.build_log + c.problem_message, re.IGNORECASE)):
+        return None
+    if not COPY_MISSING.search(c.build_log + "\n" + c.problem_message):
+        return None
+    try:
+        dockerfile, context = c.repo.dockerfile(), c.repo.build_context()
+    except RepoProblem:
+        return None
+    needed, _ = doctor.needed_context(c.repo.path, dockerfile)
+    if needed is None or needed == context:
+        return None
+    rel = needed.relative_to(c.repo.path).as_posix() if needed != c.repo.path else "."
+    shown = f"`{step}`" if step else "a COPY line"
+    return (f"{shown} found nothing: the Dockerfile is in "
+            f"{dockerfile.parent.relative_to(c.repo.path).as_posix()}/ and its COPY paths "
+            f"start at {'the repository root' if rel == '.' else rel}",
+            f'set `context = "{rel}"` in kata.toml: kata then builds it as '
+            f"`docker build -f {dockerfile.relative_to(c.repo.path).as_posix()} {rel}`")
+
+
 @diagnosis("build-step-failed")
 def _build_step(c: Clues) -> tuple[str, str] | None:
     if c.problem_kind != "build-failed":
@@ -124,7 +198,7 @@ def _build_step(c: Clues) -> tuple[str, str] | None:
     step, error = failing_step(c.build_log)
     where = f"`{step}`" if step else "a build step"
     return (f"{where} failed" + (f": {error}" if error else ""),
-            "run `docker build .` locally and fix that step")
+            f"run `{build_command(c.repo)}` locally and fix that step")
 
 
 # -- boot -------------------------------------------------------------------------------------
@@ -134,6 +208,44 @@ def _oom(c: Clues) -> tuple[str, str] | None:
         return ("the app was killed for using more memory than its limit",
                 "lower its memory use (fewer workers, no large in-memory data)")
     return None
+
+
+@diagnosis("localhost-ipv6")
+def _localhost_ipv6(c: Clues) -> tuple[str, str] | None:
+    if c.problem_kind not in ("app-exited", "never-ready"):
+        return None
+    m = re.search(r"[^\n]{0,80}(?:\(?'?::1'?|\[::1\])[^\n]{0,80}(?:cannot assign requested "
+                  r"address|address not available|EADDRNOTAVAIL)[^\n]{0,40}"
+                  r"|[^\n]{0,80}EADDRNOTAVAIL[^\n]{0,40}::1[^\n]{0,40}", c.app_log,
+                  re.IGNORECASE)
+    if m:
+        return ("the app binds `localhost`, which also means ::1, and containers here have no "
+                f"IPv6: {m.group(0).strip()[:140]}",
+                "bind to 0.0.0.0 (all IPv4 interfaces), not localhost")
+    return None
+
+
+@diagnosis("database-credentials", always=True)
+def _database_credentials(c: Clues) -> tuple[str, str] | None:
+    m = re.search(r'password authentication failed for user "?([^"\s]+)"?'
+                  r'|could not translate host name "([^"]+)"'
+                  r"|getaddrinfo (?:ENOTFOUND|EAI_AGAIN) ([\w.-]+)"
+                  r"|lookup ([\w.-]+) on [\d.:]+: no such host"
+                  r'|role "([^"]+)" does not exist'
+                  r'|database "([^"]+)" does not exist', c.app_log)
+    if not m:
+        return None
+    user, host, node_host, go_host, role, db = m.groups()
+    host = host or node_host or go_host
+    what = (f"its own database user {user or role!r}" if user or role
+            else f"a database host {host!r} that is not on kata's network" if host
+            else f"its own database {db!r}")
+    urls = [k for k in c.service_hosts if k.endswith("_URL")] or list(c.service_hosts)
+    names = " / ".join(f"${k}" for k in urls[:2]) or "the database URL kata sets"
+    return (f"the app connects with {what}, written into the code or its config "
+            f"({m.group(0)[:100]})",
+            f"read {names} (or set `env` in kata.toml; `kata doctor` proposes the line), "
+            "instead of a hard-coded address or credentials")
 
 
 @diagnosis("hard-coded-host", always=True)
@@ -147,8 +259,8 @@ def _hard_coded(c: Clues) -> tuple[str, str] | None:
         urls = [k for k in c.service_hosts if k.endswith("_URL")] or list(c.service_hosts)
         names = ", ".join(f"${k}" for k in urls) or "the service URL in env"
         return (f"the app dials a hard-coded localhost service ({m.group(0)[:80].strip()})",
-                f"read {names} from the environment; inside the container localhost is the "
-                "app itself")
+                f"read {names} (or set `env` in kata.toml); inside the container localhost "
+                "is the app itself")
     return None
 
 
@@ -163,6 +275,75 @@ def _missing_tables(c: Clues) -> tuple[str, str] | None:
     return None
 
 
+SETTING_MISSING = [
+    re.compile(r"^(\w+)\n\s+Field required \[type=missing", re.MULTILINE),  # pydantic 2
+    re.compile(r"^(\w+)\n\s+field required \(type=value_error\.missing\)", re.MULTILINE),
+    re.compile(r"KeyError: '([A-Z][A-Z0-9_]*)'"),  # os.environ["X"]; a lower-case key is data
+    re.compile(r"environment variable:?\s+[\"'`]?([A-Z][A-Z0-9_]+)[\"'`]?\s+(?:is\s+)?"
+               r"(?:not set|missing|required|undefined|empty)", re.IGNORECASE),
+    re.compile(r"missing (?:required )?env(?:ironment)?(?: var(?:iable)?s?)?:?\s+"
+               r"[\"'`]?([A-Z][A-Z0-9_]+)", re.IGNORECASE),
+    re.compile(r"\b([A-Z][A-Z0-9]*_[A-Z0-9_]+|[A-Z]{3,})[\"'`]?\s+(?:env(?:ironment)? "
+               r"var(?:iable)?\s+)?(?:is\s+)?(?:not set|required|missing)\b"),
+]
+
+
+@diagnosis("missing-setting")
+def _missing_setting(c: Clues) -> tuple[str, str] | None:
+    if c.problem_kind not in ("app-exited", "never-ready"):
+        return None
+    for pattern in SETTING_MISSING:
+        if m := pattern.search(c.app_log):
+            name = m.group(1).upper()
+            if name == "PORT" or name in c.service_hosts:
+                continue  # kata sets these: something else is wrong
+            value = _env_value(name, c)
+            return (f"the app needs the setting {name}, which nothing sets here "
+                    f"({m.group(0).strip().splitlines()[-1][:80]})",
+                    f'set it in kata.toml: [env] {name} = "{value}"')
+    return None
+
+
+def _env_value(name: str, c: Clues) -> str:
+    """A value to show in the kata.toml line: a template over a service where the name
+    says it holds one's address, else a placeholder."""
+    if doctor.URL_NAME.search(name):
+        for kind, pattern in doctor.KIND_IN_NAME:
+            service = next((s for k, s in c.service_hosts.items()
+                            if k.endswith("_URL") and pattern.search(k)), None)
+            if pattern.search(name) and service and kind in doctor.TEMPLATES:
+                return doctor.template(kind, doctor.ServiceFacts(by_kind={kind: service})) or ""
+    return "…"
+
+
+TRACEBACK_END = [
+    # Python: the line after the last frame
+    re.compile(r"Traceback \(most recent call last\):\n(?:[ \t].*\n|\n)*([^\s].*)"),
+    re.compile(r"^(panic: .+)$", re.MULTILINE),  # Go
+    re.compile(r"^((?:\w+)?Error(?:\s\[\w+\])?: .+)\n\s+at ", re.MULTILINE),  # Node
+]
+
+
+@diagnosis("traceback")
+def _traceback(c: Clues) -> tuple[str, str] | None:
+    if c.problem_kind != "app-exited":
+        return None
+    causes = sorted((m.start(1), m.group(1).strip()) for p in TRACEBACK_END
+                    for m in p.finditer(c.app_log))
+    if not causes:
+        return None
+    code = "" if c.exit_code is None else f" with code {c.exit_code}"
+    return (f"the app failed and exited{code}: {causes[-1][1][:200]}",
+            "fix that error (the log tail shows where it was raised)"
+            + ("; a server that cannot start should exit non-zero" if c.exit_code == 0
+               else ""))
+
+
+def _stack(c: Clues) -> str:
+    """The repo's language, for examples in fixes (none for one kata cannot tell)."""
+    return doctor.stack(c.repo.path) if c.repo else ""
+
+
 @diagnosis("listens-on-localhost")
 def _localhost(c: Clues) -> tuple[str, str] | None:
     if c.problem_kind != "never-ready" or not c.listening:
@@ -171,7 +352,8 @@ def _localhost(c: Clues) -> tuple[str, str] | None:
     if c.port in loopback:
         return (f"the app listens on 127.0.0.1:{c.port}, which nothing outside the container "
                 "can reach",
-                "bind to 0.0.0.0 (e.g. `uvicorn app:app --host 0.0.0.0 --port $PORT`)")
+                "bind to 0.0.0.0" + (" (e.g. `uvicorn app:app --host 0.0.0.0 --port $PORT`)"
+                                     if _stack(c) == "python" else ", all interfaces"))
     return None
 
 
@@ -199,40 +381,26 @@ def _health(c: Clues) -> tuple[str, str] | None:
 
 
 # -- the image's command -----------------------------------------------------------------
-def instructions(dockerfile: str) -> list[tuple[str, str]]:
-    """(INSTRUCTION, arguments) per instruction: continuation lines joined, comments out."""
-    out: list[tuple[str, str]] = []
-    pending = ""
-    for raw in dockerfile.splitlines():
-        line = raw.strip()
-        if not line or (line.startswith("#") and not pending):
-            continue
-        if line.endswith("\\"):
-            pending += line[:-1] + " "
-            continue
-        word, _, rest = (pending + line).partition(" ")
-        out.append((word.upper(), rest.strip()))
-        pending = ""
-    return out
+def _toml_sets_command(c: Clues) -> bool:
+    """kata.toml's `command` replaces the image's CMD: a Dockerfile without one is fine."""
+    return c.repo is not None and bool(c.repo.app.command)
 
 
-def sets_command(dockerfile: str) -> bool:
-    """Whether the final stage names what the container runs (CMD or ENTRYPOINT), itself
-    or through an earlier stage it is built FROM. Without one, the container runs the base
-    image's default: `python3`, which exits at once."""
-    stages: dict[str, bool] = {}
-    current, name = False, ""
-    for word, args in instructions(dockerfile):
-        if word == "FROM":
-            parts = args.split()
-            base = next((p for p in parts if not p.startswith("--")), "").lower()
-            current = stages.get(base, False)  # FROM an earlier stage inherits its CMD
-            name = parts[-1].lower() if len(parts) >= 3 and parts[-2].upper() == "AS" else ""
-        elif word in ("CMD", "ENTRYPOINT"):
-            current = True
-        if name:
-            stages[name] = current
-    return current
+@diagnosis("compose-command")
+def _compose_command(c: Clues) -> tuple[str, str] | None:
+    came_to_nothing = c.problem_kind == "never-ready" or (
+        c.problem_kind == "app-exited" and c.exit_code == 0)
+    if not (came_to_nothing and c.dockerfile and not sets_command(c.dockerfile)) \
+            or _toml_sets_command(c):
+        return None
+    compose = doctor.compose_app(c.repo.path) if c.repo else None
+    if compose is None or compose.command is None:
+        return None
+    command, _ = doctor.without_reload(compose.command)
+    line = doctor.Proposal(settings={"command": command}).toml().strip()
+    return (f"the Dockerfile has no CMD; {compose.file} starts service {compose.name!r} "
+            "with a command kata does not read",
+            f"set it in kata.toml: {line} (or end the Dockerfile with that CMD)")
 
 
 @diagnosis("no-cmd")
@@ -241,11 +409,16 @@ def _no_cmd(c: Clues) -> tuple[str, str] | None:
     # program of the learner's did run, so the log tail says more than this would
     came_to_nothing = c.problem_kind == "never-ready" or (
         c.problem_kind == "app-exited" and c.exit_code == 0)
-    if came_to_nothing and c.dockerfile and not sets_command(c.dockerfile):
+    if came_to_nothing and c.dockerfile and not sets_command(c.dockerfile) \
+            and not _toml_sets_command(c):
+        example = {"python": "CMD uvicorn app.main:app --host 0.0.0.0 --port $PORT",
+                   "node": 'CMD ["node", "server.js"]',
+                   "go": 'CMD ["/app/server"]'}.get(_stack(c), "")
         return ("the Dockerfile has no CMD, so the container runs the base image's default "
                 "command, not your server",
-                "end the Dockerfile with a CMD that starts the server on $PORT, e.g. "
-                "CMD uvicorn app.main:app --host 0.0.0.0 --port $PORT")
+                "end the Dockerfile with a CMD that starts the server on $PORT"
+                + (f", e.g. {example}" if example else "")
+                + " (or set `command` in kata.toml)")
     return None
 
 

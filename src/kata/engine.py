@@ -195,6 +195,7 @@ def _clues(
     code, oom = app.exit_status() if app is not None else (None, False)
     return Clues(
         dockerfile=_dockerfile_text(repo),
+        repo=repo,
         problem_kind=p.kind if p else "",
         problem_message=p.message if p else "",
         build_log=p.log_tail if p and p.kind.startswith("build") else "",

@@ -419,6 +419,31 @@ def canonical_name(name: str) -> str:
     raise UnknownImage(f"unknown image {name!r}", f"use one of: {', '.join(known_images())}")
 
 
+VERSION_TAG = re.compile(r"(\d+)(?:\.(\d+))?(?:\.(\d+))?((?:-[\w.]+)*)")
+
+
+def nearest_tag(image: str, local: list[str]) -> str | None:
+    """The local image closest to a FROM tag that no image here has: the same name and
+    variant (-slim, -bookworm), the nearest version, a minor tag before a patch tag
+    (``python:3.10.4-slim`` → ``python:3.10-slim``). None when nothing here is close."""
+    name, _, tag = image.rpartition(":")
+    wanted = VERSION_TAG.fullmatch(tag) if name and "/" not in tag else None
+    if wanted is None:
+        return None
+    major, minor, patch = (int(g) if g else 0 for g in wanted.groups()[:3])
+    ranked = []
+    for candidate in local:
+        other_name, _, other_tag = candidate.rpartition(":")
+        m = VERSION_TAG.fullmatch(other_tag)
+        if other_name != name or m is None or m.group(4) != wanted.group(4):
+            continue
+        o_major, o_minor, o_patch = (int(g) if g else 0 for g in m.groups()[:3])
+        ranked.append(((abs(o_major - major), abs(o_minor - minor), m.group(3) is not None,
+                        abs(o_patch - patch)), candidate))
+    ranked = [r for r in ranked if r[1] != image and r[0][0] == 0]  # never another major
+    return min(ranked)[1] if ranked else None
+
+
 def resolve_order(names: list[str]) -> list[str]:
     """The images *names* need, dependencies first, each once."""
     order: list[str] = []

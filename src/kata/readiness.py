@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import httpx
 
@@ -66,12 +68,49 @@ def _within(check: Probe, app: AppHandle, r: Readiness, limit_s: float) -> str |
     return seen[0] if seen else f"no complete reply within {limit_s:.0f} s"
 
 
+# Once the app's state cannot change, waiting out the whole readiness timeout only delays
+# the verdict (seen: 100 s for a steady 404, 145 s for a wrong port). An app that answers
+# the same client error this long has no such route; one that listens, but only somewhere
+# the probe cannot reach, this long, has bound its socket and will not bind another.
+STEADY_ANSWER_S = 10.0
+STEADY_LISTENER_S = 5.0
+LOOPBACK = ("127.0.0.1", "::1")
+CLIENT_ERROR = re.compile(r" answered (4\d\d)\b")
+
+
+def unreachable_listeners(app: AppHandle) -> tuple[tuple[str, int], ...] | None:
+    """The app's listening sockets when it listens but not where the probe connects (the
+    port on a reachable address); None otherwise, or when the sockets cannot be read."""
+    found = app.listening()
+    if not found:
+        return None
+    if any(p == app.port and a not in LOOPBACK for a, p in found):
+        return None
+    return tuple(sorted(set(found)))
+
+
+@dataclass
+class _Steady:
+    """How long one observation has stayed the same."""
+
+    seen: object = None
+    since: float = 0.0
+
+    def held(self, now: float, seen: object) -> float:
+        if seen != self.seen:
+            self.seen, self.since = seen, now
+        return now - self.since if seen is not None else 0.0
+
+
 def wait_ready(app: AppHandle, readiness: Readiness, timeout_s: float | None = None) -> float:
-    """Seconds until the app answered. Raises AppExited or NeverReady with the log tail."""
+    """Seconds until the app answered. Raises AppExited or NeverReady with the log tail,
+    at the deadline or as soon as the app's state cannot change any more."""
     check = PROBES[readiness.probe]
     deadline = timeout_s if timeout_s is not None else readiness.timeout_s
     start = time.monotonic()
     last = "no reply yet"
+    answer, listeners = _Steady(), _Steady()
+    looked = -1.0  # when the listening sockets were last read (a Docker call: once a second)
     while time.monotonic() - start < deadline:  # bounded in time
         code, oom = app.exit_status()
         if code is not None:
@@ -86,6 +125,20 @@ def wait_ready(app: AppHandle, readiness: Readiness, timeout_s: float | None = N
         if seen is None:
             return time.monotonic() - start
         last = seen
+        now = time.monotonic()
+        if answer.held(now, seen if CLIENT_ERROR.search(seen) else None) >= STEADY_ANSWER_S:
+            raise NeverReady(
+                f"the app answered the same for {now - answer.since:.0f} s (last: {last})",
+                "answer the health endpoint", app.logs())
+        if now - looked >= 1.0:
+            looked = now
+            where = unreachable_listeners(app)
+            if listeners.held(now, where) >= STEADY_LISTENER_S and where:
+                shown = ", ".join(f"{a}:{p}" for a, p in where[:3])
+                raise NeverReady(
+                    f"the app listens only on {shown}, not on port {app.port} of an address "
+                    f"kata can reach, for {now - listeners.since:.0f} s (last: {last})",
+                    "listen on 0.0.0.0 and the port in $PORT", app.logs())
         time.sleep(0.25)
     raise NeverReady(
         f"the app did not answer within {deadline:.0f} s (last: {last})",

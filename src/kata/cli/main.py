@@ -18,6 +18,7 @@ from rich.table import Table
 from kata import __version__, github
 from kata.catalog import Catalog, Exercise, load_catalog, runtime_contract
 from kata.cli import cohort as cohort_cmd
+from kata.cli import doctor as doctor_cmd
 from kata.cli import init as init_cmd
 from kata.cli import leaderboard as leaderboard_cmd
 from kata.cli._shared import pick_exercises
@@ -331,6 +332,7 @@ def version() -> None:
 app.add_typer(leaderboard_cmd.app, name="leaderboard")
 app.command("init")(init_cmd.init)
 app.command("cohort")(cohort_cmd.cohort)
+app.command("doctor")(doctor_cmd.doctor)
 
 
 if __name__ == "__main__":

@@ -581,7 +581,7 @@ class DockerSandbox:
                 log_tail,
             )
         if error:
-            _raise_if_base_unavailable(error, log_tail)
+            _raise_if_base_unavailable(error, log_tail, lambda: _local_tags(self.client))
             raise BuildFailed(f"docker build failed: {error}", "fix the failing build step",
                               log_tail)
         img = self.client.images.get(tag)
@@ -810,7 +810,13 @@ REGISTRY_UNREACHABLE = re.compile(
     r"registry-1\.docker\.io|dial tcp|no such host|i/o timeout|connection refused", re.IGNORECASE)
 
 
-def _raise_if_base_unavailable(error: str, log_tail: str) -> None:
+def _local_tags(client: docker.DockerClient) -> list[str]:
+    return [t for img in image_summaries(client) for t in img.get("RepoTags") or []]
+
+
+def _raise_if_base_unavailable(
+    error: str, log_tail: str, local_tags: Callable[[], list[str]] = list
+) -> None:
     """A FROM whose image is not here and could not be pulled. With no registry in reach
     (machines like CI runners without one) that is this machine's gap, not the learner's:
     say so, with `kata images` where kata can build that image. A registry that answers
@@ -820,11 +826,19 @@ def _raise_if_base_unavailable(error: str, log_tail: str) -> None:
     if m is None or not REGISTRY_UNREACHABLE.search(error):
         return
     image = m.group(1)
-    from kata.localimages import canonical_name  # only on this path: it is a large module
+    from kata.localimages import (  # only on this path: it is a large module
+        canonical_name,
+        nearest_tag,
+    )
 
     try:
         name = canonical_name(image if ":" in image else f"{image}:latest")
     except UnknownImage:
+        if near := nearest_tag(image, local_tags()):  # e.g. a patch tag: its minor is here
+            raise ImageMissing(
+                f"the base image {image} is not on this machine and no registry is in reach "
+                f"to pull it; {near} is here", f"build FROM {near} (the nearest image here), "
+                f"or grade where a registry is in reach (`docker pull {image}`)") from None
         raise ImageMissing(
             f"the base image {image} is not on this machine and no registry is in reach "
             f"to pull it ({error.strip()[:120]})",

@@ -1,0 +1,61 @@
+"""`kata doctor`: propose the kata.toml that grades a repository written without kata."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import typer
+
+from kata.cli._shared import catalog_or_none, edge
+from kata.errors import UsageError
+
+
+@edge
+def doctor(
+    repo: Path = typer.Argument(Path("."), help="the repository to read"),
+    exercise: str | None = typer.Option(
+        None, "--exercise", "-e",
+        help="the exercise it solves (default: kata.toml's); fills in its services' facts"),
+) -> None:
+    """Read REPO (nothing is run) and print the kata.toml that grades it unedited, with why."""
+    from kata.doctor import facts_of, propose
+
+    if not repo.is_dir():
+        raise UsageError(f"{repo} is not a folder", "pass the folder of the repository")
+    exercise = exercise or _named_exercise(repo)
+    facts = None
+    if exercise:
+        catalog = catalog_or_none()
+        if catalog is not None:
+            facts = facts_of(catalog.get(exercise))  # unknown: a usage error naming the ids
+    proposal = propose(repo, exercise, facts)
+    # plain text, never wrapped: the TOML part is meant to be copied as it is
+    typer.echo(f"# kata.toml for {_plain(str(repo))} (proposed by `kata doctor`; the repo is "
+               "unchanged)")
+    typer.echo(_plain(proposal.text()), nl=False)
+    if facts is None:
+        typer.echo("\nnote: pass --exercise ID to fill in the exercise's service addresses")
+
+
+def _named_exercise(repo: Path) -> str | None:
+    cfg = repo / "kata.toml"
+    if not cfg.is_file() or cfg.is_symlink():
+        return None
+    try:
+        named = tomllib.loads(cfg.read_text(encoding="utf-8", errors="replace")[:100_000]).get(
+            "exercise")
+    except tomllib.TOMLDecodeError as e:
+        raise UsageError(f"{cfg} is not valid TOML: {e}", "fix kata.toml") from None
+    return named if isinstance(named, str) else None
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _plain(text: str) -> str:
+    """The learner's file names and values, with no control character left to steer the
+    terminal (escape sequences, bidi overrides): each shown as its code."""
+    return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256
+                       else f"\\u{ord(m.group()):04x}", text)
