@@ -82,13 +82,20 @@ def shown(reply: object) -> str:
     return repr(reply)
 
 
-def printf(data: bytes) -> str:
-    """`printf '…' | nc localhost 6379` replaying raw bytes."""
+def printf(data: bytes, address: tuple[str, int] = ("localhost", 6379)) -> str:
+    """`printf '…' | nc localhost 6379` replaying raw bytes (at a kept app's ``address``)."""
     body = "".join(
         {"\r": "\\r", "\n": "\\n", "'": "'\\''", "%": "%%", "\\": "\\\\"}.get(ch, ch)
         if 32 <= ord(ch) < 127 or ch in "\r\n" else f"\\x{ord(ch):02x}"
         for ch in data[:300].decode("latin-1"))
-    return f"printf '{body}' | nc -q 1 localhost 6379"
+    host, port = address
+    return f"printf '{body}' | nc -q 1 {host} {port}"
+
+
+def redis_cli(address: tuple[str, int], command: str) -> str:
+    host, port = address
+    where = f"-p {port}" if host == "localhost" else f"-h {host} -p {port}"
+    return f"redis-cli {where} {command}"
 
 
 class Conn:
@@ -113,7 +120,8 @@ class Conn:
 
     # -- sending ---------------------------------------------------------------------
     def send(self, data: bytes) -> None:
-        self.app.evidence = {"request": trim(repr(data), 200), "replay": printf(data)}
+        self.app.evidence = {"request": trim(repr(data), 200),
+                             "replay": printf(data, self.app.replay_address)}
         try:
             self.sock.sendall(data)
         except OSError as e:
@@ -123,7 +131,7 @@ class Conn:
         """Send one command and read its reply; a missing reply fails naming the command."""
         self.send(encode(*args))
         self.app.evidence = {"request": said(*args),
-                             "replay": f"redis-cli -p 6379 {said(*args)}"}
+                             "replay": redis_cli(self.app.replay_address, said(*args))}
         reply = self.reply_to(f"`{said(*args)}`", timeout_s)
         self.app.evidence["response"] = shown(reply)
         return reply
