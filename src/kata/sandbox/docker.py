@@ -51,6 +51,7 @@ from kata.errors import (
     KataError,
 )
 from kata.sandbox.base import Completed, Image
+from kata.sandbox.kept import publish
 
 LABEL = "kata"
 RUN_LABEL = "kata.run"
@@ -66,7 +67,6 @@ LOG_FILE_BYTES = 5 * 2**20  # the app's json-file log: two files of this, then i
 WATCH_EVERY_S = 0.25
 SETTLE_CHECKS = 6  # after an interrupted create, look for what landed for three seconds
 WATCH_MAX_TICKS = 4 * 6 * 3600  # a watch never outlives six hours, whatever happens
-RELAY_IMAGE = "python:3.12-slim"  # runs kata's own relay (below) for a kept app
 
 
 def strip_ansi(text: str) -> str:
@@ -355,17 +355,26 @@ class DockerApp:
     env: dict[str, str]
     container: Container | None = None
     ip: str = ""
+    published: str = ""  # "127.0.0.1:PORT": where a kept app answers (kata.sandbox.kept)
     watch: _Watch | None = None
     oom_seen: bool = False  # Docker forgets an OOM kill when the container starts again
-    published: str = ""  # "127.0.0.1:PORT" where a kept app answers on this machine
-    kept_image: str = ""  # a kept CLI app: the image and data volume its replays name
-    kept_volume: str = ""
 
     def _refresh_ip(self) -> None:
         assert self.container is not None
         self.container.reload()
         nets = self.container.attrs["NetworkSettings"]["Networks"]
         self.ip = nets[self.sandbox.network_name]["IPAddress"]
+
+    # A CLI app kept with --keep: the image and data volume its replays name (close() is
+    # not called under --keep, so both stay until `kata clean`).
+    @property
+    def kept_image(self) -> str:
+        return self.image.tag if self.sandbox.keep and self.container is None else ""
+
+    @property
+    def kept_volume(self) -> str:
+        kept = self.sandbox.keep and self.container is None and self.sandbox.data_dir
+        return f"kata-{self.sandbox.run_id}-data" if kept else ""
 
     def running(self) -> bool:
         if self.container is None:
@@ -665,8 +674,6 @@ class DockerSandbox:
             with self._making():
                 self.client.volumes.create(f"kata-{self.run_id}-data", labels=self.labels)
         app = DockerApp(sandbox=self, image=image, port=port, env=env)
-        if self.keep:
-            _keep_in_reach(self, app, serve)
         if not serve:
             return app
         with self._making():
@@ -682,6 +689,8 @@ class DockerSandbox:
         app.watch = _Watch(self.client, app.container.id, self.limits)
         self._watches.append(app.watch)
         app._refresh_ip()
+        if self.keep:
+            publish(self, app)
         return app
 
     def run_once(
@@ -751,70 +760,6 @@ class DockerSandbox:
             for _ in range(SETTLE_CHECKS if self._unsettled else 0):
                 time.sleep(0.5)
                 remove_run(self.client, self.run_id)
-
-
-# -- --keep: the kept app within reach of this machine's loopback ------------------------
-# The app's network stays internal (its outbound traffic is contained as in any grade), so
-# the app is not published itself: a relay container of kata's own joins the app network
-# and a second, non-internal network made for this run, and Docker publishes the relay's
-# port on 127.0.0.1 only. The relay dials the app by its container name, so it follows the
-# app across restarts. It runs kata's code, never the learner's.
-RELAY = """
-import socket, sys, threading
-name, port = sys.argv[1], int(sys.argv[2])
-def pipe(a, b):
-    try:
-        while data := a.recv(65536):
-            b.sendall(data)
-    except OSError:
-        pass
-    try:
-        b.shutdown(socket.SHUT_WR)
-    except OSError:
-        pass
-server = socket.create_server(("0.0.0.0", port))
-while True:
-    client, _ = server.accept()
-    try:
-        app = socket.create_connection((name, port), timeout=10)
-        app.settimeout(None)
-    except OSError:
-        client.close()
-        continue
-    for a, b in ((client, app), (app, client)):
-        threading.Thread(target=pipe, args=(a, b), daemon=True).start()
-"""
-
-
-def _keep_in_reach(sandbox: DockerSandbox, app: DockerApp, serve: bool) -> None:
-    """Make a kept app reachable after kata exits: a server is published on a free
-    127.0.0.1 port (``app.published``); a CLI app's image and data volume are named for
-    its replays (``close()`` is not called under --keep, so both stay)."""
-    if not serve:
-        app.kept_image = app.image.tag
-        app.kept_volume = f"kata-{sandbox.run_id}-data" if sandbox.data_dir else ""
-        return
-    sandbox._require_image(RELAY_IMAGE)
-    client, name = sandbox.client, f"kata-{sandbox.run_id}-publish"
-    with sandbox._making():
-        client.networks.create(name, driver="bridge", labels=sandbox.labels)
-        relay = client.containers.create(
-            RELAY_IMAGE, ["python3", "-c", RELAY, f"kata-{sandbox.run_id}-app", str(app.port)],
-            name=f"kata-{sandbox.run_id}-relay",
-            labels={**sandbox.labels, "kata.role": "relay"},
-            network=name,
-            ports={f"{app.port}/tcp": ("127.0.0.1", None)},  # Docker picks a free port
-            mem_limit="64m", pids_limit=64, cap_drop=["ALL"],
-            security_opt=["no-new-privileges"], detach=True,
-        )
-    client.networks.get(sandbox.network_name).connect(relay)
-    relay.start()
-    relay.reload()
-    bound = (relay.attrs["NetworkSettings"]["Ports"] or {}).get(f"{app.port}/tcp") or []
-    if not bound:
-        raise KataError("Docker did not publish the kept app's relay on 127.0.0.1",
-                        "grade again without --keep, or check `docker info`")
-    app.published = f"127.0.0.1:{bound[0]['HostPort']}"
 
 
 @contextmanager
