@@ -5,12 +5,14 @@ integer → int, array → list, error → Err."""
 
 from __future__ import annotations
 
+import shlex
 import socket
 import time
+from collections import deque
 from dataclasses import dataclass
 from typing import Self
 
-from kata.testing import GradedApp, trim
+from kata.testing import REPLAY_STEPS, GradedApp, replay_script, trim
 
 Arg = str | bytes | int
 
@@ -92,10 +94,19 @@ def printf(data: bytes, address: tuple[str, int] = ("localhost", 6379)) -> str:
     return f"printf '{body}' | nc -q 1 {host} {port}"
 
 
-def redis_cli(address: tuple[str, int], command: str) -> str:
+def redis_cli(address: tuple[str, int], *args: Arg) -> str:
+    """The command as a `redis-cli` line bash runs as shown: printable arguments quoted for
+    the shell (a `*` or `$` stays itself), others as redis-cli would write them."""
     host, port = address
     where = f"-p {port}" if host == "localhost" else f"-h {host} -p {port}"
-    return f"redis-cli {where} {command}"
+    words = []
+    for a in args:
+        raw = a if isinstance(a, bytes) else str(a).encode()
+        printable = raw and all(32 <= b < 127 for b in raw)
+        words.append(shlex.quote(raw.decode()) if printable else quote(a))
+    if sum(len(w) for w in words) > 2000:  # a comment: bash skips what it cannot replay
+        return f"# too long to replay here: redis-cli {where} {said(*args)}"
+    return f"redis-cli {where} {' '.join(words)}"
 
 
 class Conn:
@@ -105,6 +116,8 @@ class Conn:
         self.buf = bytearray()
         self.sock = socket.create_connection((app.host, app.port), timeout=timeout_s)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.replays: deque[str] = deque(maxlen=REPLAY_STEPS)  # the last calls made here
+        self.calls = 0
 
     def __enter__(self) -> Self:
         return self
@@ -130,8 +143,10 @@ class Conn:
     def call(self, *args: Arg, timeout_s: float | None = None) -> object:
         """Send one command and read its reply; a missing reply fails naming the command."""
         self.send(encode(*args))
+        self.replays.append(redis_cli(self.app.replay_address, *args))
+        self.calls += 1
         self.app.evidence = {"request": said(*args),
-                             "replay": redis_cli(self.app.replay_address, said(*args))}
+                             "replay": replay_script(list(self.replays), self.calls)}
         reply = self.reply_to(f"`{said(*args)}`", timeout_s)
         self.app.evidence["response"] = shown(reply)
         return reply
