@@ -131,3 +131,23 @@ def test_keep_leaves_sandbox_open(repo):
     sandbox = FakeSandbox()
     _grade(_exercise(), repo, sandbox, keep=True)
     assert sandbox.closed == 0
+
+
+def test_a_kept_run_says_where_the_app_answers(repo):
+    sandbox = FakeSandbox()
+    report, _ = _grade(_exercise(), repo, sandbox, keep=True)
+    assert sandbox.closed == 0
+    kept = [n for n in report.notes if n.startswith("kept running (run ")]
+    assert len(kept) == 1 and "remove it all with `kata clean`" in kept[0]
+    # the Docker sandbox publishes a kept app: the note gives that address
+    sandbox = FakeSandbox()
+    real_start = sandbox.start_app
+
+    def published(*args, **kwargs):
+        app = real_start(*args, **kwargs)
+        app.published = "127.0.0.1:49153"
+        return app
+
+    sandbox.start_app = published
+    report, _ = _grade(_exercise(), repo, sandbox, keep=True)
+    assert any("the app answers at 127.0.0.1:49153 on this machine" in n for n in report.notes)
