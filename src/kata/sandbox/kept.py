@@ -39,8 +39,12 @@ while True:
     except OSError:
         client.close()
         continue
-    for a, b in ((client, app), (app, client)):
-        threading.Thread(target=pipe, args=(a, b), daemon=True).start()
+    try:
+        for a, b in ((client, app), (app, client)):
+            threading.Thread(target=pipe, args=(a, b), daemon=True).start()
+    except RuntimeError:  # out of threads (its pids limit): drop this one, keep serving
+        client.close()
+        app.close()
 """
 
 
