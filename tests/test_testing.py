@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from kata.testing import REPLAY_STEPS, GradedApp, replay_script
+from kata.testing import REPLAY_STEPS, GradedApp, Replay
 
 
 @dataclass
@@ -67,8 +67,12 @@ def test_a_long_check_replays_only_its_last_steps_and_says_so():
     assert app.failure_evidence() != {} and GradedApp(Handle(), {}, 1).failure_evidence() == {}  # type: ignore[arg-type]
 
 
-def test_a_replay_script_is_valid_bash():
-    script = replay_script([f"echo step {n}" for n in range(10)], total=12)
+def test_a_replay_is_valid_bash_and_keeps_only_the_last_steps():
+    replay = Replay()
+    for n in range(12):
+        replay.add(f"echo step {n}")
+    script = replay.script()
+    assert script.splitlines()[0] == f"# the last {REPLAY_STEPS} of the 12 steps of this check"
     done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True)
-    assert done.stdout.split("\n")[:2] == ["step 2", "step 3"]
+    assert done.stdout.split("\n")[:2] == ["step 4", "step 5"]
     assert done.stdout.count("step") == REPLAY_STEPS

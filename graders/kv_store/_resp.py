@@ -8,11 +8,10 @@ from __future__ import annotations
 import shlex
 import socket
 import time
-from collections import deque
 from dataclasses import dataclass
 from typing import Self
 
-from kata.testing import REPLAY_STEPS, GradedApp, replay_script, trim
+from kata.testing import GradedApp, Replay, trim
 
 Arg = str | bytes | int
 
@@ -116,8 +115,7 @@ class Conn:
         self.buf = bytearray()
         self.sock = socket.create_connection((app.host, app.port), timeout=timeout_s)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.replays: deque[str] = deque(maxlen=REPLAY_STEPS)  # the last calls made here
-        self.calls = 0
+        self.replay = Replay()  # the commands called on this connection
 
     def __enter__(self) -> Self:
         return self
@@ -143,10 +141,8 @@ class Conn:
     def call(self, *args: Arg, timeout_s: float | None = None) -> object:
         """Send one command and read its reply; a missing reply fails naming the command."""
         self.send(encode(*args))
-        self.replays.append(redis_cli(self.app.replay_address, *args))
-        self.calls += 1
-        self.app.evidence = {"request": said(*args),
-                             "replay": replay_script(list(self.replays), self.calls)}
+        self.replay.add(redis_cli(self.app.replay_address, *args))
+        self.app.evidence = {"request": said(*args), "replay": self.replay.script()}
         reply = self.reply_to(f"`{said(*args)}`", timeout_s)
         self.app.evidence["response"] = shown(reply)
         return reply

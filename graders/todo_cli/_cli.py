@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections import deque
 from dataclasses import dataclass
 
 from kata.sandbox.base import Completed
-from kata.testing import REPLAY_STEPS, GradedApp, replay_script, trim
+from kata.testing import GradedApp, Replay, trim
 
 LINE = re.compile(r"^(\d+) \[([ x])\] (.*)$")
 FRESH = ("every command runs in a new container and only /data survives: keep the "
@@ -59,8 +58,7 @@ class Todo:
     def __init__(self, app: GradedApp, salt: str) -> None:
         self.app = app
         self.rng = app.rng(salt)
-        self.steps: deque[str] = deque(maxlen=REPLAY_STEPS)  # this check's last runs
-        self.runs = 0
+        self.replay = Replay()  # this check's runs, for its evidence
 
     def title(self, stem: str) -> str:
         """A title no other test uses, seeded by the run's seed and the test."""
@@ -69,10 +67,9 @@ class Todo:
     def run(self, *args: str | int, env: dict[str, str] | None = None,
             timeout_s: float = 30) -> Completed:
         c = self.app.run(*(str(a) for a in args), env=env, timeout_s=timeout_s)
-        self.steps.append(replay(c.args, env, self.app.kept))
-        self.runs += 1
+        self.replay.add(replay(c.args, env, self.app.kept))
         self.app.evidence = {"request": command(c.args, env), "response": shown(c),
-                             "replay": replay_script(list(self.steps), self.runs)}
+                             "replay": self.replay.script()}
         return c
 
     def ok(self, *args: str | int, env: dict[str, str] | None = None,

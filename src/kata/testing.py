@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import random
 import shlex
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +29,7 @@ from kata.sandbox.base import AppHandle, Completed, ServiceHandle
 
 requirement = pytest.mark.requirement
 
-__all__ = ["GradedApp", "requirement", "expect_status", "trim", "describe"]
+__all__ = ["GradedApp", "Replay", "requirement", "expect_status", "trim", "describe"]
 
 REQUEST_TIMEOUT_S = 10.0
 MAX_BODY_BYTES = 32 * 2**20  # kata stops reading a response body there
@@ -103,15 +104,24 @@ def curl(request: httpx.Request, address: tuple[str, int] | None = None) -> str:
     return " ".join(shlex.quote(p) for p in parts)
 
 
-def replay_script(commands: list[str], total: int | None = None) -> str:
-    """The commands that led to a failure, one a line, for bash: the last REPLAY_STEPS of
-    them (of ``total`` when the caller kept only the last ones), so a stateful failure
-    (pagination, persistence) replays the state it needed, not only its last request."""
-    total = max(total or 0, len(commands))
-    shown = commands[-REPLAY_STEPS:]
-    if total <= len(shown):
-        return "\n".join(shown)
-    return "\n".join([f"# the last {len(shown)} of the {total} steps of this check", *shown])
+class Replay:
+    """The last REPLAY_STEPS commands of a check, for bash, one a line: a stateful failure
+    (pagination, persistence) replays the state it needed, not only its last request.
+    A grader adds each command it runs and puts ``script()`` in the evidence as "replay"."""
+
+    def __init__(self) -> None:
+        self.steps: deque[str] = deque(maxlen=REPLAY_STEPS)
+        self.count = 0
+
+    def add(self, command: str) -> None:
+        self.steps.append(command)
+        self.count += 1
+
+    def script(self) -> str:
+        if self.count <= len(self.steps):
+            return "\n".join(self.steps)
+        head = f"# the last {len(self.steps)} of the {self.count} steps of this check"
+        return "\n".join([head, *self.steps])
 
 
 @dataclass
@@ -181,9 +191,11 @@ class GradedApp:
             return {}
         address = self.replay_address if getattr(self.handle, "published", "") else None
         out = self.exchanges[-1].evidence(address)
-        last = self.exchanges[-REPLAY_STEPS:]
-        out["replay"] = replay_script([curl(e.request, address) for e in last],
-                                      len(self.exchanges))
+        replay = Replay()
+        replay.count = max(0, len(self.exchanges) - REPLAY_STEPS)  # the ones not written
+        for e in self.exchanges[-REPLAY_STEPS:]:
+            replay.add(curl(e.request, address))
+        out["replay"] = replay.script()
         return out
 
     @property
