@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import random
 import shlex
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,11 +109,11 @@ class Replay:
     A grader adds each command it runs and puts ``script()`` in the evidence as "replay"."""
 
     def __init__(self) -> None:
-        self.steps: deque[str] = deque(maxlen=REPLAY_STEPS)
+        self.steps: list[str] = []
         self.count = 0
 
     def add(self, command: str) -> None:
-        self.steps.append(command)
+        self.steps = [*self.steps[1 - REPLAY_STEPS:], command]
         self.count += 1
 
     def script(self) -> str:
