@@ -145,3 +145,23 @@ def test_the_report_records_what_produced_it(repo):
     assert v["schemathesis"] == version("schemathesis") and v["locust"] == version("locust")
     assert v["docker-py"] == version("docker") and v["hypothesis"] == version("hypothesis")
     assert report.model_validate_json(report.model_dump_json()).versions == v
+
+
+def test_a_kept_run_says_where_the_app_answers(repo):
+    sandbox = FakeSandbox()
+    report, _ = _grade(_exercise(), repo, sandbox, keep=True)
+    assert sandbox.closed == 0
+    kept = [n for n in report.notes if n.startswith("kept running (run ")]
+    assert len(kept) == 1 and "remove it all with `kata clean`" in kept[0]
+    # the Docker sandbox publishes a kept app: the note gives that address
+    sandbox = FakeSandbox()
+    real_start = sandbox.start_app
+
+    def published(*args, **kwargs):
+        app = real_start(*args, **kwargs)
+        app.published = "127.0.0.1:49153"
+        return app
+
+    sandbox.start_app = published
+    report, _ = _grade(_exercise(), repo, sandbox, keep=True)
+    assert any("the app answers at 127.0.0.1:49153 on this machine" in n for n in report.notes)

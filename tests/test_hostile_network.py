@@ -128,10 +128,27 @@ def _outbound(report) -> tuple[str, str, dict[str, float]]:
     return r.status, r.message, r.measurements
 
 
-def test_the_app_reaches_neither_another_network_nor_the_host(listener, host_listener):
+def _kept(e, run_id, docker_client):
+    """A sandbox as `kata grade --keep` makes it: the app published through kata's relay."""
+    return kata_docker.DockerSandbox(limits=e.limits, run_id=run_id, client=docker_client,
+                                     keep=True)
+
+
+@pytest.mark.parametrize("factory", [None, _kept], ids=["graded", "kept-and-published"])
+def test_the_app_reaches_neither_another_network_nor_the_host(listener, host_listener,
+                                                              factory):
     ex = exercise(env={"DIAL_TARGETS": f"othernet={listener.ip}:{LISTEN_PORT}",
                        "DIAL_GATEWAY_PORT": str(host_listener.port)})
-    g = grade_repo(REPOS / "escape", {"outbound"}, ex)
+    relays: list[str] = []
+
+    def see_relays(event: Event) -> None:  # the kept app is published while it is graded
+        if isinstance(event, PhaseStarted) and event.phase == "contract":
+            relays.extend(c.name for c in client().containers.list(
+                filters={"label": [f"{PID_LABEL}=kept", "kata.role=relay"]}))
+
+    g = grade_repo(REPOS / "escape", {"outbound"}, ex, emit=see_relays, factory=factory)
+    mine = [name for name in relays if name.startswith(f"kata-{g.run_id}-")]
+    assert mine if factory else not mine, relays
     status, message, seen = _outbound(g.report)
     assert g.report.problem is None, g.report.problem
     assert status == "pass", message
@@ -140,8 +157,8 @@ def test_the_app_reaches_neither_another_network_nor_the_host(listener, host_lis
     assert host_listener.peers == []
     assert g.seconds < 20  # two dials that wait out their 2 s connect timeout
     assert not wait_gone({g.run_id})
-    verdict("outbound-blocked", "other network and host gateway unreachable; listeners saw "
-            "no connection", g.seconds)
+    verdict("outbound-blocked" + ("-kept" if factory else ""), "other network and host "
+            "gateway unreachable; listeners saw no connection", g.seconds)
 
 
 def test_control_the_same_dials_connect_without_the_blocks(listener, host_listener,

@@ -95,3 +95,19 @@ def test_junit_has_one_case_per_requirement():
     assert root.get("skipped") == "1"
     failed = [c for c in root.iter("testcase") if c.find("failure") is not None]
     assert [c.get("name").split(":")[0] for c in failed] == ["create", "secret"]
+
+
+def test_a_replay_of_several_steps_and_the_kept_address_print_whole_below_the_card():
+    report = _report()
+    create = report.requirements[1]
+    create.evidence["replay"] = ("curl -i -X POST http://127.0.0.1:32770/items\n"
+                                 "curl -i -X GET 'http://127.0.0.1:32770/items?limit=2'\x1b[2J")
+    report.notes = ["kept running (run r1): the app answers at 127.0.0.1:32770 on this "
+                    "machine; the replays below use it; remove it all with `kata clean`"]
+    text = _terminal(report)
+    card, below = text.split("╰", 1)
+    assert "kept running" not in card  # once, unwrapped, where it can be copied
+    lines = below.splitlines()[1:]
+    assert lines[0].startswith("kept running (run r1): the app answers at 127.0.0.1:32770")
+    assert lines[1:] == ["replay create:", "  curl -i -X POST http://127.0.0.1:32770/items",
+                         "  curl -i -X GET 'http://127.0.0.1:32770/items?limit=2'"]

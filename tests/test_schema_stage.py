@@ -23,6 +23,7 @@ from kata.stages.schema import (
     Finding,
     SchemaOptions,
     SchemaRun,
+    aim_at,
     judge,
     obtain_token,
     run_schemathesis,
@@ -70,6 +71,11 @@ def test_a_500_on_a_negative_id_is_found_with_a_replayable_request(tmp_path):
     assert o.status is Status.FAIL
     assert o.message.startswith("GET /things/{id}: server error (GET /things/-")
     assert o.evidence["replay"] == first.replay and o.evidence["check"] == "not_a_server_error"
+    # under --keep the same replay aims at the kept app's published address
+    port = first.replay.split("http://localhost:")[1].split("/")[0]
+    aim_at([o], int(port), "127.0.0.1:49153")
+    assert "http://127.0.0.1:49153/things/-" in o.evidence["replay"], o.evidence["replay"]
+    assert "localhost" not in o.evidence["replay"]
 
 
 def test_a_field_of_the_wrong_type_is_a_schema_finding(tmp_path):

@@ -5,12 +5,13 @@ integer → int, array → list, error → Err."""
 
 from __future__ import annotations
 
+import shlex
 import socket
 import time
 from dataclasses import dataclass
 from typing import Self
 
-from kata.testing import GradedApp, trim
+from kata.testing import GradedApp, Replay, trim
 
 Arg = str | bytes | int
 
@@ -82,13 +83,29 @@ def shown(reply: object) -> str:
     return repr(reply)
 
 
-def printf(data: bytes) -> str:
-    """`printf '…' | nc localhost 6379` replaying raw bytes."""
+def printf(data: bytes, address: tuple[str, int] = ("localhost", 6379)) -> str:
+    """`printf '…' | nc localhost 6379` replaying raw bytes (at a kept app's ``address``)."""
     body = "".join(
         {"\r": "\\r", "\n": "\\n", "'": "'\\''", "%": "%%", "\\": "\\\\"}.get(ch, ch)
         if 32 <= ord(ch) < 127 or ch in "\r\n" else f"\\x{ord(ch):02x}"
         for ch in data[:300].decode("latin-1"))
-    return f"printf '{body}' | nc -q 1 localhost 6379"
+    host, port = address
+    return f"printf '{body}' | nc -q 1 {host} {port}"
+
+
+def redis_cli(address: tuple[str, int], *args: Arg) -> str:
+    """The command as a `redis-cli` line bash runs as shown: printable arguments quoted for
+    the shell (a `*` or `$` stays itself), others as redis-cli would write them."""
+    host, port = address
+    where = f"-p {port}" if host == "localhost" else f"-h {host} -p {port}"
+    words = []
+    for a in args:
+        raw = a if isinstance(a, bytes) else str(a).encode()
+        printable = raw and all(32 <= b < 127 for b in raw)
+        words.append(shlex.quote(raw.decode()) if printable else quote(a))
+    if sum(len(w) for w in words) > 2000:  # a comment: bash skips what it cannot replay
+        return f"# too long to replay here: redis-cli {where} {said(*args)}"
+    return f"redis-cli {where} {' '.join(words)}"
 
 
 class Conn:
@@ -98,6 +115,7 @@ class Conn:
         self.buf = bytearray()
         self.sock = socket.create_connection((app.host, app.port), timeout=timeout_s)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.replay = Replay()  # the commands called on this connection
 
     def __enter__(self) -> Self:
         return self
@@ -113,7 +131,8 @@ class Conn:
 
     # -- sending ---------------------------------------------------------------------
     def send(self, data: bytes) -> None:
-        self.app.evidence = {"request": trim(repr(data), 200), "replay": printf(data)}
+        self.app.evidence = {"request": trim(repr(data), 200),
+                             "replay": printf(data, self.app.replay_address)}
         try:
             self.sock.sendall(data)
         except OSError as e:
@@ -122,8 +141,8 @@ class Conn:
     def call(self, *args: Arg, timeout_s: float | None = None) -> object:
         """Send one command and read its reply; a missing reply fails naming the command."""
         self.send(encode(*args))
-        self.app.evidence = {"request": said(*args),
-                             "replay": f"redis-cli -p 6379 {said(*args)}"}
+        self.replay.add(redis_cli(self.app.replay_address, *args))
+        self.app.evidence = {"request": said(*args), "replay": self.replay.script()}
         reply = self.reply_to(f"`{said(*args)}`", timeout_s)
         self.app.evidence["response"] = shown(reply)
         return reply

@@ -61,5 +61,6 @@ def test_a_client_gone_mid_command(app: GradedApp):
     data = encode("SET", "kata:half", "x" * 50)[:25]
     with Conn(app) as gone:
         gone.send(data)
-    app.evidence = {"request": repr(data) + " then close", "replay": printf(data)}
+    app.evidence = {"request": repr(data) + " then close",
+                    "replay": printf(data, app.replay_address)}
     still_serving(app, "a client sent half a command and closed its connection")

@@ -9,7 +9,7 @@ import shlex
 from dataclasses import dataclass
 
 from kata.sandbox.base import Completed
-from kata.testing import GradedApp, trim
+from kata.testing import GradedApp, Replay, trim
 
 LINE = re.compile(r"^(\d+) \[([ x])\] (.*)$")
 FRESH = ("every command runs in a new container and only /data survives: keep the "
@@ -33,14 +33,18 @@ def command(args: tuple[str, ...] | list[str], env: dict[str, str] | None = None
     return prefix + " ".join(["todo", *words])
 
 
-def replay(args: list[str], env: dict[str, str] | None = None) -> str:
-    """The run as a `docker run` line, for the image and volume the spec's "Try it" makes."""
+def replay(args: list[str], env: dict[str, str] | None = None,
+           kept: tuple[str, str] | None = None) -> str:
+    """The run as a `docker run` line: for the image and data volume kata kept under
+    --keep (``kept``), else for those the spec's "Try it" makes (`todo`, `todo-data`)."""
     db = (env or {}).get("TODO_DB", "/data/todo.db")
     words = [shlex.quote(a) for a in args]
     if len(words) > 8:
         words = words[:6] + ["…"]
-    return " ".join(["docker run --rm -v todo-data:/data -e", shlex.quote(f"TODO_DB={db}"),
-                     "todo", *words])
+    image, volume = kept or ("todo", "todo-data")
+    mount = ["-v", shlex.quote(f"{volume}:/data")] if volume else []
+    return " ".join(["docker run --rm --network none", *mount, "-e",
+                     shlex.quote(f"TODO_DB={db}"), shlex.quote(image), *words])
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,7 @@ class Todo:
     def __init__(self, app: GradedApp, salt: str) -> None:
         self.app = app
         self.rng = app.rng(salt)
+        self.replay = Replay()  # this check's runs, for its evidence
 
     def title(self, stem: str) -> str:
         """A title no other test uses, seeded by the run's seed and the test."""
@@ -62,8 +67,9 @@ class Todo:
     def run(self, *args: str | int, env: dict[str, str] | None = None,
             timeout_s: float = 30) -> Completed:
         c = self.app.run(*(str(a) for a in args), env=env, timeout_s=timeout_s)
+        self.replay.add(replay(c.args, env, self.app.kept))
         self.app.evidence = {"request": command(c.args, env), "response": shown(c),
-                             "replay": replay(c.args, env)}
+                             "replay": self.replay.script()}
         return c
 
     def ok(self, *args: str | int, env: dict[str, str] | None = None,

@@ -171,9 +171,7 @@ def grade(
         if not options.keep:
             sandbox.close()
         elif app is not None:
-            kept = f"kept running (run {run_id}): the app at {app.ip}:{app.port}"
-            kept += "".join(f", {n} at {h.ip}" for n, h in services.items())
-            notes.append(kept + " — remove it all with `kata clean`")
+            notes.append(_kept_note(run_id, app, services))
     for r in wanted:  # a requirement no stage answered for is a grader gap, shown as such
         if r.id not in run.outcomes:
             run.judge(Outcome(r.id, Status.ERROR, "no grader result (kata bug)"))
@@ -186,6 +184,23 @@ def grade(
                      "counted, so this score is not your grade")
     report.notes = notes
     return report
+
+
+def _kept_note(run_id: str, app: AppHandle, services: dict[str, ServiceHandle]) -> str:
+    """Where a run kept with --keep can be reached: a server at its published loopback
+    address (the replays aim there), a CLI app by its image and data volume."""
+    published = getattr(app, "published", "")
+    image, volume = getattr(app, "kept_image", ""), getattr(app, "kept_volume", "")
+    if published:
+        kept = f"kept running (run {run_id}): the app answers at {published} on this machine"
+    elif image:
+        kept = f"kept (run {run_id}): the app's image {image}"
+        kept += f" and its data volume {volume}" if volume else ""
+    else:
+        kept = f"kept running (run {run_id})"
+    kept += "".join(f"; {n} at {h.ip} (from a container on its network)"
+                    for n, h in services.items())
+    return kept + "; the replays below use it; remove it all with `kata clean`"
 
 
 def _clues(

@@ -28,10 +28,11 @@ from kata.sandbox.base import AppHandle, Completed, ServiceHandle
 
 requirement = pytest.mark.requirement
 
-__all__ = ["GradedApp", "requirement", "expect_status", "trim", "describe"]
+__all__ = ["GradedApp", "Replay", "requirement", "expect_status", "trim", "describe"]
 
 REQUEST_TIMEOUT_S = 10.0
 MAX_BODY_BYTES = 32 * 2**20  # kata stops reading a response body there
+REPLAY_STEPS = 8  # a replay is at most this many requests (or commands): the last ones
 
 
 class BodyTooLarge(Exception):
@@ -83,9 +84,11 @@ def expect_status(r: httpx.Response, *codes: int) -> None:
         )
 
 
-def curl(request: httpx.Request) -> str:
-    """The request as a command a learner can paste while running their app locally
-    (`docker run -p PORT:PORT …`): the container address kata used is gone by then."""
+def curl(request: httpx.Request, address: tuple[str, int] | None = None) -> str:
+    """The request as a command a learner can paste: aimed at ``address`` (the kept app's
+    published address under --keep), else at localhost and the app's port, for a learner
+    running their app locally (`docker run -p PORT:PORT …`): kata's container address is
+    gone by then."""
     parts = ["curl", "-i", "-X", request.method]
     ctype = request.headers.get("content-type")
     if ctype:
@@ -96,8 +99,29 @@ def curl(request: httpx.Request) -> str:
     if body:
         parts += ["--data", body]
     url = request.url
-    parts.append(f"http://localhost:{url.port or 80}{url.raw_path.decode()}")
+    host, port = address or ("localhost", url.port or 80)
+    parts.append(f"http://{host}:{port}{url.raw_path.decode()}")
     return " ".join(shlex.quote(p) for p in parts)
+
+
+class Replay:
+    """The last REPLAY_STEPS commands of a check, for bash, one a line: a stateful failure
+    (pagination, persistence) replays the state it needed, not only its last request.
+    A grader adds each command it runs and puts ``script()`` in the evidence as "replay"."""
+
+    def __init__(self) -> None:
+        self.steps: list[str] = []
+        self.count = 0
+
+    def add(self, command: str) -> None:
+        self.steps = [*self.steps[1 - REPLAY_STEPS:], command]
+        self.count += 1
+
+    def script(self) -> str:
+        if self.count <= len(self.steps):
+            return "\n".join(self.steps)
+        head = f"# the last {len(self.steps)} of the {self.count} steps of this check"
+        return "\n".join([head, *self.steps])
 
 
 @dataclass
@@ -105,7 +129,7 @@ class Exchange:
     request: httpx.Request
     response: httpx.Response | None = None
 
-    def evidence(self) -> dict[str, str]:
+    def evidence(self, address: tuple[str, int] | None = None) -> dict[str, str]:
         req = self.request
         body = req.content.decode("utf-8", "replace")
         out = {"request": trim(f"{req.method} {req.url.raw_path.decode()} {body}".strip())}
@@ -114,7 +138,7 @@ class Exchange:
                 out["response"] = describe(self.response)
             except httpx.ResponseNotRead:
                 out["response"] = f"{self.response.status_code} (the body did not arrive in full)"
-        out["replay"] = curl(req)
+        out["replay"] = curl(req, address)
         return out
 
 
@@ -142,6 +166,37 @@ class GradedApp:
     @property
     def port(self) -> int:
         return self.handle.port
+
+    @property
+    def replay_address(self) -> tuple[str, int]:
+        """Where a replay aims: the kept app's loopback address under --keep (the handle's
+        ``published``, "127.0.0.1:PORT"), else localhost and the app's own port."""
+        published = getattr(self.handle, "published", "")
+        if published:
+            host, _, port = published.rpartition(":")
+            return host, int(port)
+        return "localhost", self.handle.port
+
+    @property
+    def kept(self) -> tuple[str, str] | None:
+        """(image, data volume) of a CLI app kept with --keep, which CLI replays name."""
+        image, volume = (getattr(self.handle, "kept_image", ""),
+                         getattr(self.handle, "kept_volume", ""))
+        return (image, volume) if image else None
+
+    def failure_evidence(self) -> dict[str, str]:
+        """The evidence of a failed test: its last exchange (request and answer), and a
+        replay of the test's last requests, in order, aimed at ``replay_address``."""
+        if not self.exchanges:
+            return {}
+        address = self.replay_address if getattr(self.handle, "published", "") else None
+        out = self.exchanges[-1].evidence(address)
+        replay = Replay()
+        replay.count = max(0, len(self.exchanges) - REPLAY_STEPS)  # the ones not written
+        for e in self.exchanges[-REPLAY_STEPS:]:
+            replay.add(curl(e.request, address))
+        out["replay"] = replay.script()
+        return out
 
     @property
     def base_url(self) -> str:

@@ -47,7 +47,8 @@ def render_scorecard(report: Report) -> Group:
         parts.insert(1, Text.assemble(("noticed: ", "bold yellow"), terminal(d.message), "\n",
                                       ("fix: ", "bold"), terminal(d.fix)))
     for note in report.notes:
-        parts.append(Text(terminal(note), style="cyan"))
+        if not _kept(note):
+            parts.append(Text(terminal(note), style="cyan"))
     if report.problem:
         p = report.problem
         msg = Text.assemble(("Could not grade: ", "bold red"), terminal(p.message), "\n",
@@ -65,13 +66,33 @@ def render_scorecard(report: Report) -> Group:
 
 def replay_lines(report: Report) -> list[str]:
     """Replay commands, printed below the scorecard with soft wrapping (no inserted line
-    breaks), so a command can be copied and pasted whole however long its body."""
-    return [terminal(f"replay {r.id}: {r.evidence['replay']}") for r in report.requirements
-            if r.status != "pass" and "replay" in r.evidence]
+    breaks), so a command can be copied and pasted whole however long its body. A replay
+    of several steps (a stateful failure) is a heading and one indented line per step,
+    which bash runs as pasted."""
+    lines = []
+    for r in report.requirements:
+        if r.status == "pass" or "replay" not in r.evidence:
+            continue
+        steps = terminal(r.evidence["replay"]).splitlines()
+        if len(steps) == 1:
+            lines.append(terminal(f"replay {r.id}: {steps[0]}"))
+        else:
+            lines.append(terminal(f"replay {r.id}:"))
+            lines += [f"  {step}" for step in steps]
+    return lines
+
+
+def _kept(note: str) -> bool:
+    """The engine's note on a run kept with --keep: where the app answers, which the
+    replays aim at; printed whole below the scorecard, so it can be copied."""
+    return note.startswith(("kept running (run ", "kept (run "))
 
 
 def print_scorecard(console: Console, report: Report) -> None:
     console.print(render_scorecard(report))
+    for note in report.notes:
+        if _kept(note):
+            console.print(Text(terminal(note), style="cyan"), soft_wrap=True)
     for line in replay_lines(report):
         console.print(line, soft_wrap=True, markup=False, highlight=False)
 

@@ -53,6 +53,7 @@ from kata.errors import (
     UnknownImage,
 )
 from kata.sandbox.base import Completed, Image
+from kata.sandbox.kept import publish
 
 LABEL = "kata"
 RUN_LABEL = "kata.run"
@@ -371,6 +372,7 @@ class DockerApp:
     command: list[str] = field(default_factory=list)  # kata.toml's, before a CLI run's args
     container: Container | None = None
     ip: str = ""
+    published: str = ""  # "127.0.0.1:PORT": where a kept app answers (kata.sandbox.kept)
     watch: _Watch | None = None
     oom_seen: bool = False  # Docker forgets an OOM kill when the container starts again
 
@@ -379,6 +381,17 @@ class DockerApp:
         self.container.reload()
         nets = self.container.attrs["NetworkSettings"]["Networks"]
         self.ip = nets[self.sandbox.network_name]["IPAddress"]
+
+    # A CLI app kept with --keep: the image and data volume its replays name (close() is
+    # not called under --keep, so both stay until `kata clean`).
+    @property
+    def kept_image(self) -> str:
+        return self.image.tag if self.sandbox.keep and self.container is None else ""
+
+    @property
+    def kept_volume(self) -> str:
+        kept = self.sandbox.keep and self.container is None and self.sandbox.data_dir
+        return f"kata-{self.sandbox.run_id}-data" if kept else ""
 
     def running(self) -> bool:
         if self.container is None:
@@ -709,6 +722,8 @@ class DockerSandbox:
         app.watch = _Watch(self.client, app.container.id, self.limits)
         self._watches.append(app.watch)
         app._refresh_ip()
+        if self.keep:
+            publish(self, app)
         return app
 
     def run_once(

@@ -132,7 +132,7 @@ class KataPlugin:
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
             return TestResult(item.nodeid, Status.SKIPPED, str(reason).removeprefix("Skipped: "),
                               duration_s=report.duration)
-        evidence = self.graded.exchanges[-1].evidence() if self.graded.exchanges else {}
+        evidence = self.graded.failure_evidence()
         evidence.update(self.graded.evidence)
         message = _message(call.excinfo) if call.excinfo else "failed"
         status = Status.FAIL

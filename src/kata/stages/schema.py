@@ -382,12 +382,23 @@ def schema(ctx: StageContext) -> list[Outcome]:
                            ctx.seed, headers)
     outcomes = [judge(r.id, run, r.thresholds.get("checks") or opts.checks,
                       r.thresholds.get("operations")) for r in ctx.requirements]
+    if published := getattr(ctx.app, "published", ""):  # --keep: replay at the kept app
+        aim_at(outcomes, ctx.app.port, published)
     code, oom = ctx.app.exit_status()
     if code is not None:  # the next stage starts it again
         why = "was OOM-killed" if oom else f"exited with code {code}"
         for o in outcomes:
             o.message = f"the app {why} during the check · {o.message}"
     return outcomes
+
+
+def aim_at(outcomes: list[Outcome], port: int, published: str) -> None:
+    """Point the replays, written for the learner's localhost, at a kept app's published
+    address ("127.0.0.1:PORT"), where they reproduce the finding after kata exits."""
+    local = f"http://localhost:{port}"
+    for o in outcomes:
+        if "replay" in o.evidence:
+            o.evidence["replay"] = o.evidence["replay"].replace(local, f"http://{published}")
 
 
 def revive(ctx: StageContext) -> str | None:

@@ -1,0 +1,78 @@
+"""kata.testing's evidence: a failed check's replay is the short sequence of requests that
+produced it, aimed at the learner's localhost, or at the kept app's published address."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+
+import httpx
+
+from kata.testing import REPLAY_STEPS, GradedApp, Replay
+
+
+@dataclass
+class Handle:
+    ip: str = "172.30.0.5"
+    port: int = 8000
+    published: str = ""
+
+
+def _app(handle: Handle) -> GradedApp:
+    app = GradedApp(handle=handle, services={}, seed=1)  # type: ignore[arg-type]
+    app._http = httpx.Client(
+        base_url=app.base_url,
+        transport=httpx.MockTransport(lambda r: httpx.Response(201 if r.method == "POST"
+                                                               else 200, json={"ok": 1})),
+        event_hooks={"request": [app._record], "response": [app._answer]})
+    return app
+
+
+def _steps(evidence: dict[str, str]) -> list[str]:
+    return evidence["replay"].splitlines()
+
+
+def test_a_stateful_failure_replays_its_requests_in_order_at_localhost():
+    app = _app(Handle())
+    for n in range(3):
+        app.http.post("/items", json={"name": f"pen {n}"})
+    app.http.get("/items", params={"limit": 2, "offset": 1})
+    ev = app.failure_evidence()
+    steps = _steps(ev)
+    assert len(steps) == 4
+    assert all("-X POST" in s for s in steps[:3]) and "-X GET" in steps[3]
+    assert steps[0].endswith("http://localhost:8000/items") and "pen 0" in steps[0]
+    assert steps[3].endswith("'http://localhost:8000/items?limit=2&offset=1'")
+    assert "172.30.0.5" not in ev["replay"]
+    # the last exchange is still the request and answer shown
+    assert ev["request"] == "GET /items?limit=2&offset=1" and ev["response"].startswith("200")
+
+
+def test_a_kept_app_is_replayed_at_its_published_address():
+    app = _app(Handle(published="127.0.0.1:49153"))
+    app.http.delete("/items/7")
+    ev = app.failure_evidence()
+    assert ev["replay"] == "curl -i -X DELETE http://127.0.0.1:49153/items/7"
+    assert app.replay_address == ("127.0.0.1", 49153)
+    assert _app(Handle()).replay_address == ("localhost", 8000)
+
+
+def test_a_long_check_replays_only_its_last_steps_and_says_so():
+    app = _app(Handle())
+    for n in range(20):
+        app.http.get(f"/items/{n}")
+    steps = _steps(app.failure_evidence())
+    assert steps[0] == f"# the last {REPLAY_STEPS} of the 20 steps of this check"
+    assert len(steps) == REPLAY_STEPS + 1 and steps[-1].endswith("/items/19")
+    assert app.failure_evidence() != {} and GradedApp(Handle(), {}, 1).failure_evidence() == {}  # type: ignore[arg-type]
+
+
+def test_a_replay_is_valid_bash_and_keeps_only_the_last_steps():
+    replay = Replay()
+    for n in range(12):
+        replay.add(f"echo step {n}")
+    script = replay.script()
+    assert script.splitlines()[0] == f"# the last {REPLAY_STEPS} of the 12 steps of this check"
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.split("\n")[:2] == ["step 4", "step 5"]
+    assert done.stdout.count("step") == REPLAY_STEPS
