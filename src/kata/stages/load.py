@@ -69,6 +69,22 @@ class LoadOptions(BaseModel):
                 "user_classes": self.user_classes}
 
 
+# The short profile: what a grade whose load verdict is not in question (a mutant that
+# declares no loss under load) measures. Long enough to catch an app that falls over or
+# crawls under load, relative to the reference measured with the same short profile.
+SHORT_WARMUP_S = 0.5
+SHORT_DURATION_S = 2.0
+
+
+def short_profile(raw: dict[str, Any]) -> dict[str, Any]:
+    """``[graders.load]`` options with the warm-up and measured time cut to the short
+    profile (never lengthened); the calibration is keyed by the profile, so the reference
+    is measured with the same one."""
+    opts = options_of(raw)
+    return {**raw, "warmup_s": min(opts.warmup_s, SHORT_WARMUP_S),
+            "duration_s": min(opts.duration_s, SHORT_DURATION_S)}
+
+
 def options_of(raw: dict[str, Any], exercise_id: str = "") -> LoadOptions:
     try:
         return LoadOptions.model_validate(raw)
