@@ -50,9 +50,11 @@ def one_grade(exercise, folder: Path, catalog, client) -> dict[str, float]:
     report = grade(exercise, open_repo(folder), catalog.grader_dir(exercise), factory,
                    GradeOptions())
     wall = time.monotonic() - start
-    if report.problem is not None or report.score.earned != report.score.max:
-        sys.exit(f"{exercise.id}: the reference did not score full marks "
-                 f"({report.score.earned}/{report.score.max}); fix that first")
+    if report.problem is not None:
+        sys.exit(f"{exercise.id}: the reference could not be graded: {report.problem.message}")
+    lost = [r.id for r in report.requirements if r.status != "pass"]
+    if lost:  # a busy machine can cost a timed requirement: show it, the times still count
+        print(f"  ({exercise.id}: the reference lost {', '.join(lost)} in this grade)")
     row = {p.name: p.duration_s for p in report.phases}
     row["wall"] = wall
     return row
