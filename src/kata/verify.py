@@ -55,7 +55,7 @@ def variants(exercise: Exercise) -> list[Mutant | None]:
 def as_graded(exercise: Exercise, mutant: Mutant | None) -> Exercise:
     """The exercise as this variant is graded. The reference and a mutant that declares a
     loss under load take the full load profile; any other mutant only needs the load
-    requirements to still pass, which the short profile shows in a third of the time
+    requirements to still pass, which the short profile shows in about half the time
     (`load.short_profile`, and a measured requirement's ``duration_s`` cut to 1 s)."""
     if mutant is None:
         return exercise

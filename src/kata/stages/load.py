@@ -72,8 +72,8 @@ class LoadOptions(BaseModel):
 # The short profile: what a grade whose load verdict is not in question (a mutant that
 # declares no loss under load) measures. Long enough to catch an app that falls over or
 # crawls under load, relative to the reference measured with the same short profile.
-SHORT_WARMUP_S = 0.5
-SHORT_DURATION_S = 2.0
+SHORT_WARMUP_S = 1.0
+SHORT_DURATION_S = 3.0
 
 
 def short_profile(raw: dict[str, Any]) -> dict[str, Any]:
