@@ -44,3 +44,10 @@ def test_a_run_past_its_time_is_stopped_and_the_next_runs(app):
     assert slow.timed_out and slow.code == -1
     after = sh(app, "echo alive")
     assert (after.code, after.stdout) == (0, "alive\n")
+
+
+def test_a_runner_that_died_is_replaced(app):
+    assert sh(app, "true").code == 0
+    app.runner.kill()  # as the disk-limit watch does
+    after = sh(app, "echo alive")
+    assert (after.code, after.stdout) == (0, "alive\n")

@@ -497,13 +497,21 @@ class DockerApp:
         if runner is None:
             return self.sandbox.run_once(self.image, args, stdin=stdin, timeout_s=timeout_s,
                                          env=merged)
-        completed = self.sandbox.exec_once(runner, [*self._entrypoint(), *args], args,
-                                           timeout_s=timeout_s, env=merged)
+        try:
+            completed = self.sandbox.exec_once(runner, [*self._entrypoint(), *args], args,
+                                               timeout_s=timeout_s, env=merged)
+        except docker.errors.APIError:  # the runner is gone (e.g. stopped at the disk limit)
+            self._drop_runner(runner)
+            return self.sandbox.run_once(self.image, args, stdin=stdin, timeout_s=timeout_s,
+                                         env=merged)
         if completed.timed_out:  # exec_once killed the runner; the next run starts another
-            with self._runner_lock:
-                if self.runner is runner:
-                    self.runner = None
+            self._drop_runner(runner)
         return completed
+
+    def _drop_runner(self, runner: Container) -> None:
+        with self._runner_lock:
+            if self.runner is runner:
+                self.runner = None
 
     def _entrypoint(self) -> list[str]:
         """What `docker run IMAGE ARGS` would put before ARGS: the image's ENTRYPOINT."""
