@@ -69,7 +69,7 @@ ensure_images() {
   .venv/bin/kata images "$@"
 }
 
-ensure_docker
+[ "${KATA_NO_DOCKER:-}" = 1 ] || ensure_docker  # scripts/test --fast needs no engine
 ensure_venv
 ensure_chromium
 ensure_wrk

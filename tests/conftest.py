@@ -21,6 +21,7 @@ def docker_available() -> bool:
         return False
 
 
+@pytest.hookimpl(trylast=True)  # after `-m` deselection: `-m "not docker"` needs no engine
 def pytest_collection_modifyitems(config, items):
     if any("docker" in item.keywords for item in items) and not docker_available():
         if os.environ.get("CI"):

@@ -177,8 +177,9 @@ def test_below_the_pass_mark_the_step_fails(probe, tmp_path):
     assert entry.key.startswith("sha256:")  # the report's own hash: no other can claim it
 
 
+@pytest.mark.docker  # the Action pulls the service images (docker) before the grade step
 def test_an_unknown_report_kind_is_refused(tmp_path):
-    """The grade step's own check, before kata runs (no Docker needed)."""
+    """The grade step's own check, before kata runs."""
     home = write_home(tmp_path / "home")
     env = runner_env(tmp_path, home, tmp_path, "1")
     run = run_action(ROOT, {"exercise": "env-probe", "reports": "json,pdf"}, env, tmp_path,

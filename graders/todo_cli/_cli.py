@@ -1,6 +1,8 @@
 """A small driver for the learner's `todo` that the todo-cli grader tests share. Each call
-is one run of the image in a fresh container (the volume at /data is shared); a wrong
-answer becomes a message naming the command, what was expected and what came back."""
+is one run of the image: an exec in the container kept for the grade, or, for the checks of
+what survives a new container (persistence), a run in a fresh one; the volume at /data is
+shared by all. A wrong answer becomes a message naming the command, what was expected and
+what came back."""
 
 from __future__ import annotations
 
@@ -12,7 +14,8 @@ from kata.sandbox.base import Completed
 from kata.testing import GradedApp, Replay, trim
 
 LINE = re.compile(r"^(\d+) \[([ x])\] (.*)$")
-FRESH = ("every command runs in a new container and only /data survives: keep the "
+KEEP = "keep the items in the database file $TODO_DB names, and commit each change"
+FRESH = ("every command may run in a new container and only /data survives: keep the "
          "database in the file $TODO_DB names")
 
 
@@ -55,10 +58,15 @@ class Item:
 
 
 class Todo:
-    def __init__(self, app: GradedApp, salt: str) -> None:
+    def __init__(self, app: GradedApp, salt: str, fresh: bool = False) -> None:
         self.app = app
         self.rng = app.rng(salt)
         self.replay = Replay()  # this check's runs, for its evidence
+        self.fresh = fresh  # each run in a new container (the persistence checks)
+
+    @property
+    def hint(self) -> str:
+        return FRESH if self.fresh else KEEP
 
     def title(self, stem: str) -> str:
         """A title no other test uses, seeded by the run's seed and the test."""
@@ -66,7 +74,8 @@ class Todo:
 
     def run(self, *args: str | int, env: dict[str, str] | None = None,
             timeout_s: float = 30) -> Completed:
-        c = self.app.run(*(str(a) for a in args), env=env, timeout_s=timeout_s)
+        c = self.app.run(*(str(a) for a in args), env=env, timeout_s=timeout_s,
+                         fresh=self.fresh)
         self.replay.add(replay(c.args, env, self.app.kept))
         self.app.evidence = {"request": command(c.args, env), "response": shown(c),
                              "replay": self.replay.script()}
@@ -77,7 +86,7 @@ class Todo:
         """Run a command that must succeed (exit 0)."""
         c = self.run(*args, env=env, timeout_s=timeout_s)
         if c.code != 0 or c.timed_out:
-            lost = (f" — id {args[1]} was printed by an earlier `todo add`; {FRESH}"
+            lost = (f" — id {args[1]} was printed by an earlier `todo add`; {self.hint}"
                     if c.code == 1 and args[0] in ("done", "delete") else "")
             raise AssertionError(
                 f"`{command(c.args, env)}` → expected exit 0, got {shown(c)}{lost}")
@@ -124,7 +133,7 @@ class Todo:
         if item is None:
             raise AssertionError(
                 f"after {after}, `todo list` does not show id {id_} (expected {want}); "
-                f"{FRESH}")
+                f"{self.hint}")
         if item.title != title:
             raise AssertionError(
                 f"after {after}, `todo list` shows id {id_} with the title {item.title!r}; "

@@ -13,3 +13,9 @@ from ._cli import Todo
 def todo(app: GradedApp, request: pytest.FixtureRequest) -> Todo:
     """The learner's CLI; titles are seeded by the run's seed and the test's name."""
     return Todo(app, salt=request.node.nodeid)
+
+
+@pytest.fixture
+def fresh_todo(app: GradedApp, request: pytest.FixtureRequest) -> Todo:
+    """The learner's CLI with every run in a new container: only /data carries over."""
+    return Todo(app, salt=request.node.nodeid, fresh=True)

@@ -1,5 +1,6 @@
 """The data lives in the SQLite file $TODO_DB names, so it survives from one run (one fresh
-container) to the next, and a run pointed at another file sees that file's items only."""
+container) to the next, and a run pointed at another file sees that file's items only.
+These are the checks that take a new container per run: elsewhere runs share one."""
 
 from kata.testing import requirement
 
@@ -7,7 +8,8 @@ from ._cli import Todo, command
 
 
 @requirement("persistence")
-def test_items_survive_across_runs(todo: Todo):
+def test_items_survive_across_runs(fresh_todo: Todo):
+    todo = fresh_todo
     first, second = todo.title("renew passport"), todo.title("book dentist")
     [a] = todo.add(first)
     [b] = todo.add(second)

@@ -241,9 +241,12 @@ class GradedApp:
             self._ready()
 
     def run(self, *args: str, stdin: str | None = None, timeout_s: float = 30,
-            env: dict[str, str] | None = None) -> Completed:
-        """Run the image once as a command; ``env`` adds to or overrides the app's env."""
-        return self.handle.run(list(args), stdin=stdin, timeout_s=timeout_s, env=env)
+            env: dict[str, str] | None = None, fresh: bool = False) -> Completed:
+        """Run the image once as a command; ``env`` adds to or overrides the app's env.
+        Runs exec in one container kept for the grade (a container start costs more than
+        most commands); ``fresh=True`` runs in a new one, for checks of what survives it."""
+        return self.handle.run(list(args), stdin=stdin, timeout_s=timeout_s, env=env,
+                               fresh=fresh)
 
     def revive(self) -> bool:
         """Start the app again if an earlier test left it dead, so one crash costs the

@@ -55,7 +55,7 @@ class FakeApp:
         self.exit_code = None  # the same container, started again
 
     def run(self, args: list[str], stdin: str | None = None, timeout_s: float = 30,
-            env: dict[str, str] | None = None) -> Completed:
+            env: dict[str, str] | None = None, fresh: bool = False) -> Completed:
         return Completed(args, 0, "", "")
 
 

@@ -42,6 +42,21 @@ from kata.stages.schema import revive
 FIGURES = ("p50_ms", "p95_ms", "p99_ms", "rps", "error_rate")
 
 
+# The short profile: what a grade whose load verdict is not in question (a mutant that
+# declares no loss under load) measures. Long enough to catch an app that falls over or
+# crawls under load, relative to the reference measured with the same short profile.
+SHORT_WARMUP_S = 1.0
+SHORT_DURATION_S = 3.0
+
+
+def short_profile(opts: LoadOptions) -> LoadOptions:
+    """``[graders.load]`` with the warm-up and measured time cut to the short profile (never
+    lengthened); the calibration is keyed by the profile, so the reference is measured
+    with the same one."""
+    return opts.model_copy(update={"warmup_s": min(opts.warmup_s, SHORT_WARMUP_S),
+                                   "duration_s": min(opts.duration_s, SHORT_DURATION_S)})
+
+
 # -- running the generator --------------------------------------------------------------
 class GeneratorFailed(KataError):
     """The load generator itself broke (a bad locustfile, a crash): kata's side."""

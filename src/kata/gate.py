@@ -1,0 +1,53 @@
+"""Gradings on one host take turns around measurements. Any number of phases may run side by
+side, but a measuring phase (a load run, a timed requirement) runs alone: it waits until
+the phases running now have finished, and no other phase starts until it has — so no
+measured figure is distorted by a neighbour grading on the same machine.
+
+Host-wide, across processes: two ``flock`` files under the state directory. ``gate`` is
+held shared by a phase and exclusive by a measuring one; ``turnstile`` is taken briefly
+by every phase on its way in and held by a measuring phase while it waits, so a stream
+of ordinary phases cannot keep a measurement waiting for ever.
+
+Use it as the engine's event handler: ``grade(…, emit=PhaseGate({"load"}))``.
+"""
+
+from __future__ import annotations
+
+import fcntl
+from pathlib import Path
+from typing import IO
+
+from kata.events import Event, PhaseFinished, PhaseStarted
+from kata.paths import state_dir
+
+
+class PhaseGate:
+    def __init__(self, measuring: set[str], folder: Path | None = None) -> None:
+        self.measuring = measuring  # the phase names that must run alone
+        self.folder = folder or state_dir() / "locks"
+        self._held: IO[str] | None = None
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, PhaseStarted):
+            self.enter(alone=event.phase in self.measuring)
+        elif isinstance(event, PhaseFinished):
+            self.leave()
+
+    def enter(self, alone: bool) -> None:
+        self.leave()  # phases do not nest; never hold two
+        self.folder.mkdir(parents=True, exist_ok=True)
+        gate = open(self.folder / "gate", "a")  # held until leave()
+        with open(self.folder / "turnstile", "a") as turnstile:
+            fcntl.flock(turnstile, fcntl.LOCK_EX)
+            try:
+                fcntl.flock(gate, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
+            except BaseException:
+                gate.close()
+                raise
+            # closing the turnstile's file releases it
+        self._held = gate
+
+    def leave(self) -> None:
+        if self._held is not None:
+            self._held.close()  # releases the flock
+            self._held = None
