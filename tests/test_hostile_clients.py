@@ -4,13 +4,24 @@ the process that grades) stays under 300 MB, where before these fixes it reached
 
 from __future__ import annotations
 
+import resource
+import signal
+import time
+
 import pytest
 from hostile.support import (  # noqa: F401  (hostile_session: the end-of-session check)
+    REPOS,
+    ROOT,
     hostile_session,
+    leftovers,
+    no_traceback,
     python_driver,
+    start_kata,
     verdict,
     wait_gone,
 )
+
+from kata.errors import ExitCode
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -62,3 +73,73 @@ def test_bombs_and_endless_health_keep_kata_small():
             f"{bombs['maxrss_mb']:.0f} MB", bombs["seconds"])
     verdict("endless /health body", f"boot, ping pass; kata peak RSS "
             f"{health['maxrss_mb']:.0f} MB", health["seconds"])
+
+
+# -- RESP: the kv-store graders' own client and redis-py ------------------------------------
+_RESP_DRIVER = """
+import json, resource, sys
+sys.path.insert(0, "tests")
+import hostile.support as hs
+from kata.catalog import load_catalog
+catalog = load_catalog(hs.ROOT)
+ex = catalog.get("kv-store")
+hs.GRADERS = catalog.grader_dir(ex)
+only = {only!r}
+g = hs.grade_repo(hs.REPOS / "resp", set(only), ex)
+r = g.report
+print(json.dumps({{
+    "run": g.run_id, "seconds": g.seconds,
+    "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "problem": r.problem.message if r.problem else None,
+    "status": {{q.id: [q.status, q.message, q.duration_s] for q in r.requirements
+               if q.id in only}},
+}}))
+"""
+
+
+def test_resp_lengths_and_endless_lines_are_capped():
+    """GET announces a 2 GB bulk string, DEL/EXISTS 2 billion elements (both followed by
+    endless data), INCR an endless line, ECHO a line with no CRLF then silence; the raw
+    client and redis-py (set-get's last test) both meet them."""
+    only = ["ping-echo", "set-get", "keys-counters"]
+    g = python_driver(_RESP_DRIVER.format(only=only), timeout_s=240)
+    s = g["status"]
+    assert g["problem"] is None, g
+    assert s["set-get"][0] == "fail", g
+    assert "a bulk string of 2000000000 announced; kata reads at most" in s["set-get"][1], g
+    assert s["keys-counters"][0] == "fail", g
+    assert "an array of 2000000000 announced; kata reads at most" in s["keys-counters"][1], g
+    assert s["ping-echo"][0] == "fail", g
+    assert g["maxrss_mb"] < RSS_LIMIT_MB, g
+    # each test waits at most its 5 s read timeout for a reply that never completes
+    assert s["set-get"][2] < 15 and s["keys-counters"][2] < 40, g
+    assert g["seconds"] < 60, g  # ~27 s here, the build included; 86 s (and 2.1 GB) before
+    assert not wait_gone({g["run"]})
+    verdict("RESP: 2 GB bulk, 2e9 array, endless line", f"3 fail, clear messages; kata peak "
+            f"RSS {g['maxrss_mb']:.0f} MB", g["seconds"])
+
+
+def test_sigterm_ends_kata_within_2_s_while_a_grader_waits_on_a_hostile_server(tmp_path):
+    """SIGTERM while the kv-store grader waits for a reply that never completes."""
+    proc = start_kata(tmp_path, "grade", "kv-store", str(REPOS / "resp"),
+                      "--only", "ping-echo", KATA_HOME=str(ROOT))
+    try:
+        proc.wait_for(lambda: "✔ boot" in proc.stderr, 120, "the end of boot")
+        proc.labels()
+        time.sleep(1.5)  # inside ping-echo: ECHO got `+OK` with no CRLF, then silence
+        start = time.monotonic()
+        proc.signal(signal.SIGTERM)
+        code = proc.finish(within_s=30)
+        took = time.monotonic() - start
+    finally:
+        if proc.proc.poll() is None:
+            proc.proc.kill()  # this test's own process, by its handle
+            proc.proc.wait(10)
+    rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    no_traceback(proc.stderr)
+    assert code == ExitCode.INTERRUPTED, f"exit {code}:\n{proc.stderr}"
+    assert took < 2, f"kata took {took:.1f} s to end after SIGTERM"
+    assert rss_mb < RSS_LIMIT_MB, rss_mb
+    assert not wait_gone(proc.runs), leftovers(proc.runs)
+    verdict("SIGTERM in a RESP grader", f"exit 130 in {took:.1f} s; children's peak RSS "
+            f"{rss_mb:.0f} MB", took)
