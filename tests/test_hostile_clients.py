@@ -4,16 +4,25 @@ the process that grades) stays under 300 MB, where before these fixes it reached
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import resource
 import signal
+import struct
+import threading
 import time
+import zlib
+from collections.abc import Iterator
 
 import pytest
 from hostile.support import (  # noqa: F401  (hostile_session: the end-of-session check)
     REPOS,
     ROOT,
+    exercise,
+    grade_repo,
     hostile_session,
     leftovers,
+    listening,
     no_traceback,
     python_driver,
     start_kata,
@@ -143,3 +152,117 @@ def test_sigterm_ends_kata_within_2_s_while_a_grader_waits_on_a_hostile_server(t
     assert not wait_gone(proc.runs), leftovers(proc.runs)
     verdict("SIGTERM in a RESP grader", f"exit 130 in {took:.1f} s; children's peak RSS "
             f"{rss_mb:.0f} MB", took)
+
+
+# -- redirects to the grading host, and bombs, through the clients kata runs on the host ----
+def test_a_redirect_to_the_host_is_graded_as_an_answer_and_never_followed():
+    """The app answers 307 to a listener on the host's own 127.0.0.1: the contract client
+    and schemathesis (both on the host) grade the 307 and never reach the listener."""
+    with listening() as listener:
+        ex = exercise(env={"TARGET": f"http://127.0.0.1:{listener.port}/steal"})
+        g = grade_repo(REPOS / "redirect", {"ping", "conforms"}, ex)
+        time.sleep(0.5)  # a follow-up request would have arrived by now
+        hits = len(listener.hits)
+    r = g.report
+    got = {q.id: (q.status, q.message) for q in r.requirements if q.id in ("ping", "conforms")}
+    assert r.problem is None, got
+    assert got["ping"][0] == "fail" and "expected 200, got 307" in got["ping"][1], got
+    assert got["conforms"][0] == "fail", got
+    assert "GET /ping: status code not in the contract" in got["conforms"][1], got
+    assert hits == 0, f"the host's listener was reached {hits} times: {listener.hits[:3]}"
+    assert g.seconds < 45, g.seconds
+    assert not wait_gone({g.run_id})
+    verdict("redirect to host (contract, schema)", f"307 graded as the answer; listener hits "
+            f"{hits}", g.seconds)
+
+
+def _gzip_bomb() -> bytes:
+    """1 GiB of zeros as 1 MB of gzip (see tests/hostile/repos/bombs/app.py)."""
+    zeros = b"\0" * 2**20
+    z = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    first = z.compress(zeros) + z.flush(zlib.Z_FULL_FLUSH)
+    again = z.compress(zeros) + z.flush(zlib.Z_FULL_FLUSH)
+    return first + again * 1023 + b"\x03\x00" + struct.pack("<II", 0, 2**30)
+
+
+@contextlib.contextmanager
+def _hostile_api(target: str) -> Iterator[int]:
+    """On the host, as the load generator sees an app: every write answers 307 to
+    ``target``, GET /items a gzip bomb, GET /items/… an endless body, /health ok."""
+    bomb = _gzip_bomb()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):
+            if self.path.startswith("/items?") or self.path == "/items":
+                self._send(200, bomb, ("Content-Encoding", "gzip"))
+            elif self.path.startswith("/items/"):
+                self.send_response(200)
+                self.send_header("Content-Length", str(10**12))
+                self.end_headers()
+                with contextlib.suppress(OSError):
+                    for _ in range(10**6):
+                        self.wfile.write(b"\0" * 2**20)
+            else:
+                self._send(200, b"ok")
+
+        def _write(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self._send(307, b"", ("Location", target))
+
+        do_POST = do_PUT = do_DELETE = _write
+
+        def _send(self, code, body, *headers):
+            self.send_response(code)
+            for name, value in headers:
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            with contextlib.suppress(OSError):
+                self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+_LOAD_DRIVER = """
+import json, resource
+from kata.stages.load import LoadOptions, run_profile
+opts = LoadOptions(users=4, spawn_rate=4, warmup_s=0.5, duration_s=3, max_requests=2000)
+stats = run_profile({host!r}, {locustfile!r}, opts)
+print(json.dumps({{"stats": {{k: stats.get(k) for k in ("requests", "failures")}},
+                  "child_maxrss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+                  / 1024}}))
+"""
+
+
+def test_the_load_generator_follows_no_redirect_and_reads_bounded():
+    """The rest-api locustfile (real locust, in kata's child process) against an API that
+    answers writes with 307 to the host's 127.0.0.1, lists with a gzip bomb and single
+    items with an endless body: the listener gets nothing, the child stays small."""
+    with listening() as listener, \
+            _hostile_api(f"http://127.0.0.1:{listener.port}/steal") as port:
+        start = time.monotonic()
+        out = python_driver(_LOAD_DRIVER.format(
+            host=f"http://127.0.0.1:{port}",
+            locustfile=str(ROOT / "graders" / "rest_api" / "locustfile.py")), timeout_s=120)
+        took = time.monotonic() - start
+        time.sleep(0.5)
+        hits = len(listener.hits)
+    assert out["stats"]["requests"] > 0, out
+    assert hits == 0, f"the host's listener was reached {hits} times: {listener.hits[:3]}"
+    assert out["child_maxrss_mb"] < RSS_LIMIT_MB, out
+    assert took < 60, took
+    verdict("load: redirect + bombs", f"listener hits {hits}; locust child peak RSS "
+            f"{out['child_maxrss_mb']:.0f} MB", took)

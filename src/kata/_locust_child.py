@@ -26,6 +26,59 @@ from typing import Any
 # this module, and must stay unpatched. The child patches first thing in main().
 MARKER = "KATA-LOAD-RESULT "
 LAG_TICK_S = 0.05
+MAX_BODY_BYTES = 32 * 2**20  # as kata.testing's (not imported: it imports httpx, pytest)
+
+
+def _bounded_clients() -> None:
+    """Whatever a locustfile asks, its clients talk to the app only: no redirect followed
+    (the app could aim the load — bodies included — at the grading host; a redirect is an
+    answer), no compression asked for or decoded, no body read past MAX_BODY_BYTES."""
+    from geventhttpclient.useragent import CompatResponse
+    from locust.clients import HttpSession
+    from locust.contrib.fasthttp import FastHttpSession, FastHttpUser
+
+    def identity(headers: Any) -> dict:
+        headers = dict(headers or {})
+        if not any(k.lower() == "accept-encoding" for k in headers):
+            headers["Accept-Encoding"] = "identity"
+        return headers
+
+    fast_request = FastHttpSession.request
+
+    def fast(self, method, url, *args, headers=None, allow_redirects=False, **kwargs):
+        return fast_request(self, method, url, *args, headers=identity(headers),
+                            allow_redirects=False, **kwargs)
+
+    FastHttpSession.request = fast
+    FastHttpUser.max_redirects = 0
+
+    session_request = HttpSession.request
+
+    def plain(self, method, url, *args, headers=None, allow_redirects=False, **kwargs):
+        self.max_redirects = 0
+        return session_request(self, method, url, *args, headers=identity(headers),
+                               allow_redirects=False, **kwargs)
+
+    HttpSession.request = plain
+
+    def content(self) -> bytes:
+        encoding = (self.headers.getlist("content-encoding") or ["identity"])[0].lower()
+        try:
+            if encoding.strip() not in ("", "identity"):
+                raise ValueError(f"the app answered with Content-Encoding: {encoding[:40]} "
+                                 "although kata asked for identity; kata did not decode it")
+            body = bytearray()
+            while len(body) <= MAX_BODY_BYTES:  # bounded: stops past the cap
+                chunk = self._response.read(2**16)
+                if not chunk:
+                    return bytes(body)
+                body += chunk
+            raise ValueError(f"the body is over {MAX_BODY_BYTES // 2**20} MB; "
+                             "kata stopped reading it")
+        finally:
+            self.release()
+
+    CompatResponse._content = content
 
 
 def _cpu_seconds() -> float:
@@ -164,6 +217,8 @@ def main() -> None:
 
     monkey.patch_all()
     import locust  # noqa: F401  (after patching, as locust itself would)
+
+    _bounded_clients()
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     profile = json.loads(sys.argv[1])

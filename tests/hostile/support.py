@@ -10,6 +10,7 @@ are not this test session own (other engineers' gradings on a shared machine).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -325,3 +326,48 @@ def no_traceback(*texts: str) -> None:
     for text in texts:
         assert "Traceback" not in text, text[-3000:]
 
+
+
+# -- a listener on the grading host: what a hostile app (or its build) tries to reach -------
+class Listener:
+    """A TCP listener in this process that counts the connections it accepts (and keeps
+    the first bytes of each): each one is a request or a build step that reached the host."""
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        import threading
+
+        self.sock = socket.create_server((host, 0))
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.hits: list[bytes] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():  # bounded: stop() ends it within 0.2 s
+            try:
+                conn, _ = self.sock.accept()
+            except (TimeoutError, OSError):
+                continue
+            with conn:
+                conn.settimeout(1.0)
+                try:
+                    self.hits.append(conn.recv(200))
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nstolen")
+                except OSError:
+                    self.hits.append(b"")
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self.sock.close()
+
+
+@contextlib.contextmanager
+def listening(host: str = "127.0.0.1") -> Iterator[Listener]:
+    listener = Listener(host)
+    try:
+        yield listener
+    finally:
+        listener.stop()
