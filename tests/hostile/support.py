@@ -230,7 +230,7 @@ def bridges_blocked() -> set[str]:
         return set()
     rules = subprocess.run(["iptables", "-w", "5", "-S", "INPUT"], capture_output=True,
                            text=True, timeout=30, check=False).stdout
-    return set(re.findall(r"-i (kt[0-9a-f]+) .*-j DROP", rules))
+    return set(re.findall(r"-i (k[tb][0-9a-f]+) .*-j DROP", rules))
 
 
 def leftovers(runs: set[str] | None = None) -> list[str]:
@@ -261,7 +261,8 @@ def leftovers(runs: set[str] | None = None) -> list[str]:
         found += [f"test network {n.name}" for n in c.networks.list(filters=mine)]
     live = {(n.attrs.get("Options") or {}).get("com.docker.network.bridge.name")
             for n in c.networks.list(filters={"label": LABEL})}
-    mine = {f"kt{r[:12]}" for r in (runs if runs is not None else RUNS) if r}
+    mine = {f"k{kind}{r[:12]}" for r in (runs if runs is not None else RUNS) if r
+            for kind in "tb"}
     for bridge in bridges_blocked() - live:
         if runs is None or bridge in mine:
             found.append(f"iptables INPUT rule for {bridge}")

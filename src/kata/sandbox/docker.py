@@ -56,6 +56,7 @@ LABEL = "kata"
 RUN_LABEL = "kata.run"
 PID_LABEL = "kata.pid"
 CACHE_LABEL = "kata.cache"
+STATE_LABEL = "kata.state"  # which state directory's kata made it: `kata clean` keeps to its own
 RUN_IMAGE_REPO = "kata-app"  # kata-app:<run id>, the tag one grading runs its app from
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 LOG_TAIL_LINES = 60
@@ -95,10 +96,22 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def reap_orphans(client: docker.DockerClient, include_kept: bool = False) -> int:
+def state_id() -> str:
+    """This kata's state directory, as a label value: runs kept by a kata of another state
+    directory (another user, another test session) are not this one's to clean."""
+    import hashlib
+
+    from kata.paths import state_dir
+
+    return hashlib.sha256(str(state_dir().resolve()).encode()).hexdigest()[:16]
+
+
+def reap_orphans(client: docker.DockerClient, include_kept: bool = False,
+                 state: str | None = None) -> list[str]:
     """Remove what earlier kata runs on this host left behind when killed outright
     (containers, and the networks and volumes of runs killed before any container) and,
-    when asked, runs kept with --keep. Runs of live kata processes are left alone."""
+    when asked, runs kept with --keep. Runs of live kata processes are left alone; with
+    ``state``, so are runs another state directory's kata made. The run ids removed."""
     dead: set[str] = set()
     host = socket.gethostname()
     labelled = [
@@ -110,6 +123,8 @@ def reap_orphans(client: docker.DockerClient, include_kept: bool = False) -> int
     ]
     for labels in labelled:
         pid, run = labels.get(PID_LABEL, ""), labels.get(RUN_LABEL, "")
+        if state is not None and labels.get(STATE_LABEL) != state:
+            continue
         owner_host, _, pid_s = pid.partition(":")
         if run and owner_host == host and pid_s.isdigit() and not _pid_alive(int(pid_s)):
             dead.add(run)
@@ -117,7 +132,7 @@ def reap_orphans(client: docker.DockerClient, include_kept: bool = False) -> int
             dead.add(run)
     for run in dead:
         remove_run(client, run)
-    return len(dead)
+    return sorted(dead)
 
 
 def evict_cache(client: docker.DockerClient, repository: str, keep: int) -> int:
@@ -487,6 +502,7 @@ class DockerSandbox:
             LABEL: "1",
             RUN_LABEL: self.run_id,
             PID_LABEL: "kept" if self.keep else f"{socket.gethostname()}:{os.getpid()}",
+            STATE_LABEL: state_id(),
         }
         reap_orphans(self.client)
 
@@ -518,8 +534,11 @@ class DockerSandbox:
             "memory": BUILD_MEMORY,
             "memswap": BUILD_MEMORY,
             "labels": json.dumps({CACHE_LABEL: "1"}),
+            # RUN steps reach the internet (pip, apt, npm) but not the host: see below
+            "networkmode": self._build_network(),
         }
         tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
+        made = _MadeImages()
         error = ""
         response = api._post(api._url("/build"), data=tarball, params=params, stream=True,
                              headers={"Content-Type": "application/tar"}, timeout=None)
@@ -543,6 +562,7 @@ class DockerSandbox:
             for chunk in api._stream_helper(response, decode=True):
                 text = strip_ansi(chunk.get("stream", "") or chunk.get("status", "") or "")
                 for line in text.splitlines():
+                    made.see(line)
                     if line.strip():
                         tail.append(line.rstrip())
                         on_log(line.rstrip())
@@ -555,7 +575,10 @@ class DockerSandbox:
         finally:
             timer.cancel()
             response.close()
+            self._drop_build_network()
         log_tail = "\n".join(tail)
+        if expired.is_set() or error:
+            made.remove(self.client)
         if expired.is_set():
             raise BuildTimeout(
                 f"the build did not finish within {timeout_s:.0f} s",
@@ -572,6 +595,29 @@ class DockerSandbox:
         if cache_tag:
             evict_cache(self.client, cache_tag.rsplit(":", 1)[0], keep=CACHE_KEEP)
         return Image(tag=tag, size_bytes=int(img.attrs.get("Size", 0)))
+
+    def _build_network(self) -> str:
+        """A network of this run for the build's RUN steps: a plain bridge (installs reach
+        the internet) with the app network's host block, so a step cannot reach the host
+        (its gateway address, docker0, the host's own addresses)."""
+        name = f"kata-{self.run_id}-build"
+        bridge = f"kb{self.run_id[:12]}"
+        with self._making():
+            self.client.networks.create(name, driver="bridge", labels=self.labels,
+                                        options={"com.docker.network.bridge.name": bridge})
+            _add_host_block(bridge)
+        return name
+
+    def _drop_build_network(self) -> None:
+        """Once the build is over; if its container is still going (a build hung up on),
+        close() removes the network with the run."""
+        name = f"kata-{self.run_id}-build"
+        try:
+            net = self.client.networks.get(name)
+            net.remove()
+        except docker.errors.APIError:
+            return
+        _drop_host_block(f"kb{self.run_id[:12]}")
 
     # -- network and services ------------------------------------------------------------
     def ensure_network(self) -> str:
@@ -745,6 +791,37 @@ class DockerSandbox:
             for _ in range(SETTLE_CHECKS if self._unsettled else 0):
                 time.sleep(0.5)
                 remove_run(self.client, self.run_id)
+
+
+class _MadeImages:
+    """The layers one legacy build committed, read from its log: a step's ` ---> <id>`
+    when the step ran (not ` ---> Using cache`, and not FROM's base image). A failed build
+    leaves them untagged and unlabelled (the label comes with the last step), where no
+    `kata clean` can find them; kata removes them, newest first."""
+
+    STEP = re.compile(r"^Step \d+/\d+ : (\S+)")
+    LAYER = re.compile(r"^ ---> ([0-9a-f]{12,64})$")
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self._instruction = ""
+        self._cached = False
+
+    def see(self, line: str) -> None:
+        if m := self.STEP.match(line):
+            self._instruction, self._cached = m.group(1).upper(), False
+        elif line.strip() == "---> Using cache":
+            self._cached = True
+        elif (m := self.LAYER.match(line.rstrip())) and self._instruction != "FROM" \
+                and not self._cached and self._instruction:
+            self.ids.append(m.group(1))
+
+    def remove(self, client: docker.DockerClient) -> None:
+        for image_id in reversed(self.ids):
+            try:  # not forced, no pruning: only what this build made and nothing uses
+                client.api.remove_image(image_id, noprune=True)
+            except docker.errors.APIError:
+                pass
 
 
 @contextmanager
