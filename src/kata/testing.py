@@ -55,13 +55,24 @@ def _shadow_decoder(encoding: str) -> Callable[[bytes], int] | None:
     None for encodings kata will not decode."""
     if encoding not in ("gzip", "x-gzip", "deflate"):
         return None
-    wbits = zlib.MAX_WBITS | (16 if "gzip" in encoding else 0)
-    z = zlib.decompressobj(wbits)
+    gzip = "gzip" in encoding
+    z = [zlib.decompressobj(zlib.MAX_WBITS | (16 if gzip else 0)), False]  # (decoder, started)
+
+    def step(data: bytes) -> int:
+        try:
+            out = len(z[0].decompress(data, _DECODED_STEP))
+        except zlib.error:
+            if gzip or z[1]:
+                raise
+            z[0] = zlib.decompressobj(-zlib.MAX_WBITS)  # deflate without its zlib header
+            out = len(z[0].decompress(data, _DECODED_STEP))
+        z[1] = True
+        return out
 
     def count(data: bytes) -> int:
-        n = len(z.decompress(data, _DECODED_STEP))
-        while z.unconsumed_tail and n <= MAX_BODY_BYTES:  # bounded: stops past the cap
-            n += len(z.decompress(z.unconsumed_tail, _DECODED_STEP))
+        n = step(data)
+        while z[0].unconsumed_tail and n <= MAX_BODY_BYTES:  # bounded: stops past the cap
+            n += step(z[0].unconsumed_tail)
         return n
 
     return count
