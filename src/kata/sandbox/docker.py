@@ -160,13 +160,14 @@ def remove_run(client: docker.DockerClient, run_id: str | None) -> None:
         except docker.errors.NotFound:
             pass
     for n in client.networks.list(filters={"label": label}):
-        _drop_host_block(n.attrs.get("Options", {}).get("com.docker.network.bridge.name", ""))
         try:
             n.remove()
         except docker.errors.NotFound:
             pass
         except docker.errors.APIError:  # something not of this run joined it: cut it loose
             _remove_network_by_force(client, n.id)
+        # after the network is gone: a container still on it stays blocked until then
+        _drop_host_block(n.attrs.get("Options", {}).get("com.docker.network.bridge.name", ""))
     for v in client.volumes.list(filters={"label": label}):
         try:
             v.remove(force=True)
@@ -221,14 +222,27 @@ def _drop_if_untagged(client: docker.DockerClient, image_id: str) -> None:
         pass
 
 
-def _remove_network_by_force(client: docker.DockerClient, network_id: str) -> None:
-    try:
-        net = client.networks.get(network_id)
-        for endpoint in (net.attrs.get("Containers") or {}):
-            net.disconnect(endpoint, force=True)
-        net.remove()
-    except docker.errors.NotFound:
-        pass
+def _remove_network_by_force(client: docker.DockerClient, network_id: str,
+                             settle_s: float = 15.0) -> None:
+    """Cut every endpoint loose, then remove the network; a container Docker is still
+    removing (a build hung up on) keeps its endpoint for a moment, so try for a while."""
+    end = time.monotonic() + settle_s
+    while True:  # bounded by settle_s
+        try:
+            net = client.networks.get(network_id)
+            for endpoint in (net.attrs.get("Containers") or {}):
+                try:
+                    net.disconnect(endpoint, force=True)
+                except docker.errors.APIError:
+                    pass
+            net.remove()
+            return
+        except docker.errors.NotFound:
+            return
+        except docker.errors.APIError:
+            if time.monotonic() >= end:
+                return  # left for the next run's reaping
+            time.sleep(0.5)
 
 
 # The host firewall rule that stops the app network from reaching the host itself.
@@ -613,10 +627,9 @@ class DockerSandbox:
         close() removes the network with the run."""
         name = f"kata-{self.run_id}-build"
         try:
-            net = self.client.networks.get(name)
-            net.remove()
+            self.client.networks.get(name).remove()
         except docker.errors.APIError:
-            return
+            return  # close() removes it (by force) with the run
         _drop_host_block(f"kb{self.run_id[:12]}")
 
     # -- network and services ------------------------------------------------------------
