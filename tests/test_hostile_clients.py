@@ -39,18 +39,26 @@ RSS_LIMIT_MB = 300
 # Grades each (repo, requirements) in one fresh interpreter, in turn; prints the peak RSS
 # after each, so a case's figure is the peak up to and including it.
 _DRIVER = """
-import json, resource, sys
+import json, resource, sys, threading
 sys.path.insert(0, "tests")
 from hostile.support import REPOS, exercise, grade_repo
+from kata.events import PhaseFinished
 out = []
 for repo, only in {cases!r}:
-    g = grade_repo(REPOS / repo, set(only), exercise(timeout_s=10))
+    # threads other than the app's disk watch, alive as boot ends: readiness leaves none
+    at_boot = []
+    def emit(e):
+        if isinstance(e, PhaseFinished) and e.phase == "boot":
+            at_boot.extend(t.name for t in threading.enumerate()
+                           if t is not threading.main_thread() and "watch" not in t.name)
+    g = grade_repo(REPOS / repo, set(only), exercise(timeout_s=10), emit=emit)
     r = g.report
     out.append({{
         "repo": repo, "run": g.run_id, "seconds": g.seconds,
         "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "problem": r.problem.message if r.problem else None,
         "status": {{q.id: [q.status, q.message] for q in r.requirements if q.id in only}},
+        "threads_at_boot": at_boot,
     }})
 print(json.dumps(out))
 """
@@ -60,8 +68,8 @@ def test_bombs_and_endless_health_keep_kata_small():
     """gzip (1 MB → 1 GiB) and brotli (1.6 KB → 1 GiB) bodies kata did not ask for, a
     100 MB header line, an endless header flood; then a /health whose body never ends."""
     cases = [("bombs", ["ping", "work-1", "work-2", "work-3"]),
-             ("endless-health", ["boot", "ping"])]
-    bombs, health = python_driver(_DRIVER.format(cases=cases), timeout_s=240)
+             ("endless-health", ["boot", "ping"]), ("slow-health", ["boot"])]
+    bombs, health, dribble = python_driver(_DRIVER.format(cases=cases), timeout_s=240)
     s = bombs["status"]
     assert bombs["problem"] is None, bombs
     for rid, enc in (("ping", "gzip"), ("work-1", "br")):
@@ -77,7 +85,13 @@ def test_bombs_and_endless_health_keep_kata_small():
                                 "ping": ["pass", "1/1 checks passed"]}, health
     assert health["maxrss_mb"] < RSS_LIMIT_MB, health
     assert health["seconds"] < 30, health
-    assert not wait_gone({bombs["run"], health["run"]})
+    # the dribbling /health: each 4 s probe used to leave a reader thread behind
+    assert dribble["status"]["boot"][0] == "fail", dribble
+    assert "no complete reply within" in dribble["status"]["boot"][1], dribble
+    assert health["threads_at_boot"] == [] and dribble["threads_at_boot"] == [], \
+        (health["threads_at_boot"], dribble["threads_at_boot"])
+    assert dribble["maxrss_mb"] < RSS_LIMIT_MB, dribble
+    assert not wait_gone({bombs["run"], health["run"], dribble["run"]})
     verdict("gzip/br bombs, headers", f"4 fail with clear messages; kata peak RSS "
             f"{bombs['maxrss_mb']:.0f} MB", bombs["seconds"])
     verdict("endless /health body", f"boot, ping pass; kata peak RSS "
