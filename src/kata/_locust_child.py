@@ -29,6 +29,35 @@ LAG_TICK_S = 0.05
 MAX_BODY_BYTES = 32 * 2**20  # as kata.testing's (not imported: it imports httpx, pytest)
 
 
+class _CappedRaw:
+    """A requests response's raw stream, read only up to MAX_BODY_BYTES."""
+
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+
+    def stream(self, amt: int | None = None, decode_content: bool | None = None):
+        seen = 0
+        for chunk in self._raw.stream(amt or 2**16, decode_content=decode_content):
+            seen += len(chunk)
+            if seen > MAX_BODY_BYTES:
+                raise ValueError(f"the body is over {MAX_BODY_BYTES // 2**20} MB; "
+                                 "kata stopped reading it")
+            yield chunk
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._raw, name)
+
+
+def _capped_requests_body(response: Any, *args: Any, **kwargs: Any) -> Any:
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    if encoding not in ("", "identity"):
+        response.close()
+        raise ValueError(f"the app answered with Content-Encoding: {encoding[:40]} although "
+                         "kata asked for identity; kata did not decode it")
+    response.raw = _CappedRaw(response.raw)
+    return response
+
+
 def _bounded_clients() -> None:
     """Whatever a locustfile asks, its clients talk to the app only: no redirect followed
     (the app could aim the load — bodies included — at the grading host; a redirect is an
@@ -60,6 +89,13 @@ def _bounded_clients() -> None:
                                allow_redirects=False, **kwargs)
 
     HttpSession.request = plain
+    session_init = HttpSession.__init__
+
+    def with_cap(self, *args, **kwargs) -> None:
+        session_init(self, *args, **kwargs)
+        self.hooks["response"].append(_capped_requests_body)
+
+    HttpSession.__init__ = with_cap
 
     def content(self) -> bytes:
         encoding = (self.headers.getlist("content-encoding") or ["identity"])[0].lower()
