@@ -9,10 +9,15 @@ Containment, in one place:
 * the app's network is a private ``internal`` bridge: it reaches its services and nothing
   else. Docker still lets it reach the host through the bridge's gateway address, so an
   iptables rule drops new connections from that bridge to the host;
+* a build's RUN steps run on a bridge network of the run (``kata-<run>-build``) with the
+  same host block: package installs reach the internet, no step reaches the host. A
+  failed build's own layers (read from its log) are removed: untagged and unlabelled,
+  nothing else would find them;
 * everything made here carries the labels ``kata`` and ``kata.run=<id>`` and is removed by
   ``close()`` — on success, error, Ctrl-C, and (through ``reap_orphans``) after a crash.
   ``close()`` holds Ctrl-C and SIGTERM until it is done, and looks again for a while when
-  a create request was cut short (Docker may still carry it out).
+  a create request was cut short (Docker may still carry it out). ``kata.state`` names the
+  state directory of the kata that made it: ``kata clean`` removes only its own.
 
 Not bounded here: the time to pack and send a huge build context (before the deadline
 starts), a data volume's size (outside the writable layer), and which local images a
