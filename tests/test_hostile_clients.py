@@ -202,7 +202,8 @@ def _gzip_bomb() -> bytes:
 @contextlib.contextmanager
 def _hostile_api(target: str) -> Iterator[int]:
     """On the host, as the load generator sees an app: every write answers 307 to
-    ``target``, GET /items a gzip bomb, GET /items/… an endless body, /health ok."""
+    ``target``, GET /items a gzip bomb, GET /items/… an endless body, /health a flood of
+    ten million headers."""
     bomb = _gzip_bomb()
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -219,7 +220,11 @@ def _hostile_api(target: str) -> Iterator[int]:
                     for _ in range(10**6):
                         self.wfile.write(b"\0" * 2**20)
             else:
-                self._send(200, b"ok")
+                self.send_response(200)
+                flood = "".join(f"X-H{i}: v\r\n" for i in range(10_000)).encode()
+                with contextlib.suppress(OSError):
+                    for _ in range(1000):
+                        self.wfile.write(flood)
 
         def _write(self):
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -284,14 +289,18 @@ class PlainUser(HttpUser):
     @task
     def endless(self):
         self.client.get("/items/1")
+
+    @task
+    def headers(self):
+        self.client.get("/health")
 """
 
 
 def test_the_load_generator_follows_no_redirect_and_reads_bounded(tmp_path):
     """The rest-api locustfile (FastHttpUser) and a plain HttpUser (real locust, in kata's
     child process) against an API that answers writes with 307 to the host's 127.0.0.1,
-    lists with a gzip bomb and single items with an endless body: the listener gets
-    nothing, the child stays small."""
+    lists with a gzip bomb, single items with an endless body and /health with endless
+    headers: the listener gets nothing, the child stays small."""
     plain = tmp_path / "locustfile.py"
     plain.write_text(_PLAIN_USER)
     files = [str(ROOT / "graders" / "rest_api" / "locustfile.py"), str(plain)]

@@ -27,6 +27,7 @@ from typing import Any
 MARKER = "KATA-LOAD-RESULT "
 LAG_TICK_S = 0.05
 MAX_BODY_BYTES = 32 * 2**20  # as kata.testing's (not imported: it imports httpx, pytest)
+MAX_HEAD_BYTES = 100 * 2**10  # a status line and headers, as h11 bounds them for httpx
 
 
 class _CappedRaw:
@@ -115,6 +116,30 @@ def _bounded_clients() -> None:
             self.release()
 
     CompatResponse._content = content
+
+    from geventhttpclient.response import HTTPParseError, HTTPSocketResponse
+
+    read_headers = HTTPSocketResponse._read_headers
+
+    def bounded_headers(self, pre_buffered: bytes = b"") -> None:
+        """geventhttpclient keeps every header it is sent: 10 million of them took the
+        child past 1.3 GB, a 100 MB line took minutes."""
+        feed, seen = self.feed, [0]
+
+        def counted(data) -> None:
+            if seen[0] > MAX_HEAD_BYTES and not self.headers_complete:
+                raise HTTPParseError(f"the status line and headers are over "
+                                     f"{MAX_HEAD_BYTES // 1024} KB; kata stopped reading them")
+            seen[0] += len(data)
+            feed(data)
+
+        self.feed = counted
+        try:
+            read_headers(self, pre_buffered)
+        finally:
+            del self.feed
+
+    HTTPSocketResponse._read_headers = bounded_headers
 
 
 def _cpu_seconds() -> float:
