@@ -66,16 +66,21 @@ def commands(seed: str, conn: int, count: int, keys: int, set_share: float,
     return out
 
 
+MAX_REPLY = 2**20  # a GET/SET reply of the load's small values: kata buffers no more
+
+
 def reply_end(buf: bytearray) -> int:
     """Where the first complete reply in ``buf`` ends (GET/SET replies only), -1 if it has
-    not fully arrived, -2 if it cannot be a reply."""
+    not fully arrived, -2 if it cannot be a reply (or would be over MAX_REPLY)."""
     end = buf.find(b"\r\n")
     if end < 0:
-        return -1
+        return -1 if len(buf) <= MAX_REPLY else -2
     if buf[:1] == b"$":
         try:
             n = int(buf[1:end])
         except ValueError:
+            return -2
+        if n > MAX_REPLY:
             return -2
         if n < 0:
             return end + 2
@@ -114,8 +119,12 @@ class _Client(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         self.buf += data
         end = reply_end(self.buf)
+        if len(self.buf) > 2 * MAX_REPLY:  # replies nobody asked for, piling up
+            end = -2
         if end == -2:
-            self.run.fail(f"a reply that is not RESP: {bytes(self.buf[:60])!r}")
+            self.run.fail(f"a reply that is not RESP or is over {MAX_REPLY // 2**20} MB: "
+                          f"{bytes(self.buf[:60])!r}")
+            self.buf.clear()
             self.sent = 0.0
             assert self.transport is not None
             self.transport.abort()

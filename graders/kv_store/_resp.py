@@ -11,9 +11,18 @@ import time
 from dataclasses import dataclass
 from typing import Self
 
+from redis._parsers import _RESP2Parser
+from redis._parsers.socket import SocketBuffer
+from redis.exceptions import InvalidResponse
+from redis.utils import SENTINEL
+
 from kata.testing import GradedApp, Replay, trim
 
 Arg = str | bytes | int
+# What one reply may hold: kata's memory must not depend on the lengths a server announces.
+MAX_LINE = 64 * 2**10  # a +simple, -error, :integer line or a $/* header
+MAX_BULK = 16 * 2**20  # one bulk string (the graders' largest value is 1 MB)
+MAX_ELEMENTS = 100_000  # array elements in one reply, nested ones included
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,10 @@ class Closed(Exception):
 
 class NoReply(Exception):
     """Nothing (or only part of a reply) arrived before the timeout."""
+
+
+class TooLarge(Exception):
+    """A reply beyond what kata reads (MAX_LINE, MAX_BULK, MAX_ELEMENTS)."""
 
 
 def encode(*args: Arg) -> bytes:
@@ -113,6 +126,7 @@ class Conn:
         self.app = app
         self.timeout_s = timeout_s
         self.buf = bytearray()
+        self._elements = 0  # array elements of the reply being read
         self.sock = socket.create_connection((app.host, app.port), timeout=timeout_s)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.replay = Replay()  # the commands called on this connection
@@ -153,6 +167,8 @@ class Conn:
             return self.read(timeout_s)
         except Closed:
             raise AssertionError(f"{what} → the server closed the connection") from None
+        except TooLarge as e:
+            raise AssertionError(f"{what} → {e}") from None
         except NoReply:
             wait = timeout_s or self.timeout_s
             got = f" (got only {trim(repr(bytes(self.buf)), 80)})" if self.buf else ""
@@ -176,7 +192,12 @@ class Conn:
 
     def _line(self, deadline: float) -> bytes:
         while (end := self.buf.find(b"\r\n")) < 0:
+            if len(self.buf) > MAX_LINE:
+                raise TooLarge(f"a line of over {MAX_LINE // 1024} KB with no CRLF "
+                               f"({trim(repr(bytes(self.buf[:40])), 60)})")
             self._fill(deadline)
+        if end > MAX_LINE:
+            raise TooLarge(f"a line of over {MAX_LINE // 1024} KB")
         line = bytes(self.buf[:end])
         del self.buf[: end + 2]
         return line
@@ -190,7 +211,22 @@ class Conn:
 
     def read(self, timeout_s: float | None = None) -> object:
         deadline = time.monotonic() + (timeout_s or self.timeout_s)
-        return self._reply(deadline)
+        self._elements = 0
+        try:
+            return self._reply(deadline)
+        except TooLarge:
+            self.close()  # the rest of that reply is never read: the connection is spent
+            raise
+
+    def _length(self, rest: bytes, limit: int, what: str) -> int:
+        try:
+            n = int(rest)
+        except ValueError:
+            raise AssertionError(f"the reply header {trim(repr(rest), 60)} is not a "
+                                 "RESP length") from None
+        if n > limit:
+            raise TooLarge(f"{what} of {n} announced; kata reads at most {limit}")
+        return n
 
     def _reply(self, deadline: float) -> object:
         line = self._line(deadline)
@@ -202,10 +238,11 @@ class Conn:
         if kind == b":":
             return int(rest)
         if kind == b"$":
-            n = int(rest)
+            n = self._length(rest, MAX_BULK, "a bulk string")
             return None if n < 0 else self._exactly(n, deadline)
         if kind == b"*":
-            n = int(rest)
+            n = self._length(rest, MAX_ELEMENTS - self._elements, "an array")
+            self._elements += max(n, 0)
             return None if n < 0 else [self._reply(deadline) for _ in range(n)]
         raise AssertionError(f"the reply {trim(repr(line), 80)} is not RESP: a reply starts "
                              "with +, -, :, $ or *")
@@ -231,6 +268,50 @@ class Conn:
             return "closed"
         except NoReply:
             return "silent"
+        except TooLarge as e:
+            return f"reply: {e}"
         except AssertionError as e:  # not RESP at all
             return f"reply: {e}"
         return "error" if isinstance(reply, Err) else f"reply: {shown(reply)}"
+
+
+class CappedParser(_RESP2Parser):
+    """redis-py's RESP2 parser with kata's caps: a reply may not announce more than
+    MAX_BULK bytes or MAX_ELEMENTS elements, and no more than MAX_BULK + MAX_LINE bytes of
+    one reply are buffered (a line that never ends included)."""
+
+    def on_connect(self, connection) -> None:  # type: ignore[no-untyped-def]
+        super().on_connect(connection)
+        self._buffer = _CappedBuffer(self._sock, self.socket_read_size,
+                                     connection.socket_timeout)
+
+    def read_response(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self._elements = 0
+        return super().read_response(*args, **kwargs)
+
+    def _read_response(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        buffer = self._buffer
+        start = buffer.get_pos()
+        line = buffer.readline(timeout=kwargs.get("timeout", SENTINEL))
+        kind, rest = line[:1], line[1:]
+        if kind in (b"$", b"*"):
+            try:
+                n = int(rest)
+            except ValueError:
+                n = 0
+            limit = MAX_BULK if kind == b"$" else MAX_ELEMENTS - getattr(self, "_elements", 0)
+            if n > limit:
+                raise InvalidResponse(f"{'a bulk string' if kind == b'$' else 'an array'} of "
+                                      f"{n} announced; kata reads at most {limit}")
+            if kind == b"*":
+                self._elements = getattr(self, "_elements", 0) + max(n, 0)
+        buffer.rewind(start)
+        return super()._read_response(*args, **kwargs)
+
+
+class _CappedBuffer(SocketBuffer):
+    def _read_from_socket(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.unread_bytes() + self.get_pos() > MAX_BULK + MAX_LINE:
+            raise InvalidResponse(f"a reply of over {(MAX_BULK + MAX_LINE) // 2**20} MB "
+                                  "(or a line that never ends); kata stopped reading it")
+        return super()._read_from_socket(*args, **kwargs)

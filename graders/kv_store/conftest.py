@@ -16,14 +16,17 @@ from redis.retry import Retry
 
 from kata.testing import GradedApp
 
-from ._resp import Conn
+from ._resp import CappedParser, Conn
 
 
 def redis_client(app: GradedApp, timeout_s: float = 5.0) -> redis.Redis:
     """redis-py speaking RESP2 (redis-py 8 would open with HELLO 3), no retries."""
-    return redis.Redis(host=app.host, port=app.port, protocol=2, driver_info=None,
-                       socket_timeout=timeout_s, socket_connect_timeout=timeout_s,
-                       retry=Retry(NoBackoff(), 0))
+    client = redis.Redis(host=app.host, port=app.port, protocol=2, driver_info=None,
+                         socket_timeout=timeout_s, socket_connect_timeout=timeout_s,
+                         retry=Retry(NoBackoff(), 0))
+    # its replies read with kata's caps: a server announcing 2 GB must not get it
+    client.connection_pool.connection_kwargs["parser_class"] = CappedParser
+    return client
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ def _item(rng: random.Random) -> dict:
 
 class ItemsUser(FastHttpUser):
     wait_time = constant(0)  # closed loop: each user sends its next request on the answer
+    max_redirects = 0  # a redirect is the app's answer; following it could reach the host
 
     def on_start(self) -> None:
         self.rng = random.Random(next(_serial))

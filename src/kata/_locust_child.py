@@ -26,6 +26,120 @@ from typing import Any
 # this module, and must stay unpatched. The child patches first thing in main().
 MARKER = "KATA-LOAD-RESULT "
 LAG_TICK_S = 0.05
+MAX_BODY_BYTES = 32 * 2**20  # as kata.testing's (not imported: it imports httpx, pytest)
+MAX_HEAD_BYTES = 100 * 2**10  # a status line and headers, as h11 bounds them for httpx
+
+
+class _CappedRaw:
+    """A requests response's raw stream, read only up to MAX_BODY_BYTES."""
+
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+
+    def stream(self, amt: int | None = None, decode_content: bool | None = None):
+        seen = 0
+        for chunk in self._raw.stream(amt or 2**16, decode_content=decode_content):
+            seen += len(chunk)
+            if seen > MAX_BODY_BYTES:
+                raise ValueError(f"the body is over {MAX_BODY_BYTES // 2**20} MB; "
+                                 "kata stopped reading it")
+            yield chunk
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._raw, name)
+
+
+def _capped_requests_body(response: Any, *args: Any, **kwargs: Any) -> Any:
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    if encoding not in ("", "identity"):
+        response.close()
+        raise ValueError(f"the app answered with Content-Encoding: {encoding[:40]} although "
+                         "kata asked for identity; kata did not decode it")
+    response.raw = _CappedRaw(response.raw)
+    return response
+
+
+def _bounded_clients() -> None:
+    """Whatever a locustfile asks, its clients talk to the app only: no redirect followed
+    (the app could aim the load — bodies included — at the grading host; a redirect is an
+    answer), no compression asked for or decoded, no body read past MAX_BODY_BYTES."""
+    from geventhttpclient.useragent import CompatResponse
+    from locust.clients import HttpSession
+    from locust.contrib.fasthttp import FastHttpSession, FastHttpUser
+
+    def identity(headers: Any) -> dict:
+        headers = dict(headers or {})
+        if not any(k.lower() == "accept-encoding" for k in headers):
+            headers["Accept-Encoding"] = "identity"
+        return headers
+
+    fast_request = FastHttpSession.request
+
+    def fast(self, method, url, *args, headers=None, allow_redirects=False, **kwargs):
+        return fast_request(self, method, url, *args, headers=identity(headers),  # type: ignore[misc]
+                            allow_redirects=False, **kwargs)
+
+    FastHttpSession.request = fast  # type: ignore[method-assign]
+    FastHttpUser.max_redirects = 0
+
+    session_request = HttpSession.request
+
+    def plain(self, method, url, *args, headers=None, allow_redirects=False, **kwargs):
+        self.max_redirects = 0
+        return session_request(self, method, url, *args, headers=identity(headers),
+                               allow_redirects=False, **kwargs)
+
+    HttpSession.request = plain  # type: ignore[method-assign]
+    session_init = HttpSession.__init__
+
+    def with_cap(self, *args, **kwargs) -> None:
+        session_init(self, *args, **kwargs)
+        self.hooks["response"].append(_capped_requests_body)
+
+    HttpSession.__init__ = with_cap  # type: ignore[method-assign]
+
+    def content(self) -> bytes:
+        encoding = (self.headers.getlist("content-encoding") or ["identity"])[0].lower()
+        try:
+            if encoding.strip() not in ("", "identity"):
+                raise ValueError(f"the app answered with Content-Encoding: {encoding[:40]} "
+                                 "although kata asked for identity; kata did not decode it")
+            body = bytearray()
+            while len(body) <= MAX_BODY_BYTES:  # bounded: stops past the cap
+                chunk = self._response.read(2**16)
+                if not chunk:
+                    return bytes(body)
+                body += chunk
+            raise ValueError(f"the body is over {MAX_BODY_BYTES // 2**20} MB; "
+                             "kata stopped reading it")
+        finally:
+            self.release()
+
+    CompatResponse._content = content  # type: ignore[method-assign]
+
+    from geventhttpclient.response import HTTPParseError, HTTPSocketResponse
+
+    read_headers = HTTPSocketResponse._read_headers
+
+    def bounded_headers(self, pre_buffered: bytes = b"") -> None:
+        """geventhttpclient keeps every header it is sent: 10 million of them took the
+        child past 1.3 GB, a 100 MB line took minutes."""
+        feed, seen = self.feed, [0]
+
+        def counted(data) -> None:
+            if seen[0] > MAX_HEAD_BYTES and not self.headers_complete:
+                raise HTTPParseError(f"the status line and headers are over "
+                                     f"{MAX_HEAD_BYTES // 1024} KB; kata stopped reading them")
+            seen[0] += len(data)
+            feed(data)
+
+        self.feed = counted
+        try:
+            read_headers(self, pre_buffered)
+        finally:
+            del self.feed
+
+    HTTPSocketResponse._read_headers = bounded_headers  # type: ignore[method-assign]
 
 
 def _cpu_seconds() -> float:
@@ -164,6 +278,8 @@ def main() -> None:
 
     monkey.patch_all()
     import locust  # noqa: F401  (after patching, as locust itself would)
+
+    _bounded_clients()
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     profile = json.loads(sys.argv[1])

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import re
 import socket
-import threading
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
-
-import httpx
 
 from kata.catalog.models import Readiness
 from kata.errors import AppExited, NeverReady
@@ -28,25 +26,69 @@ def probe(name: str) -> Callable[[Probe], Probe]:
     return register
 
 
+HEAD_LIMIT = 64 * 2**10  # a readiness reply's status line and headers: kata reads no more
+_DEADLINE: ContextVar[float] = ContextVar("probe_deadline", default=0.0)
+
+
+def _left() -> float:
+    """Seconds this probe has left (all its reads together), at least a little."""
+    end = _DEADLINE.get() or time.monotonic() + PROBE_LIMIT_S
+    return max(0.05, end - time.monotonic())
+
+
+def _read_until(s: socket.socket, marker: bytes, limit: int) -> bytes:
+    """Bytes up to ``marker`` (or what came before the deadline, the limit or the close):
+    bounded in memory and in time, whatever the app sends and however slowly."""
+    data = bytearray()
+    while marker not in data and len(data) < limit:
+        end = _DEADLINE.get() or time.monotonic() + PROBE_LIMIT_S
+        if time.monotonic() >= end:
+            break
+        s.settimeout(min(2.0, _left()))
+        try:
+            chunk = s.recv(min(4096, limit - len(data)))
+        except TimeoutError:
+            continue  # checked against the whole probe's deadline above
+        if not chunk:
+            break
+        data += chunk
+    return bytes(data)
+
+
 @probe("http")
 def http_probe(app: AppHandle, r: Readiness) -> str | None:
+    """GET the path and read its status line and headers, no body: a reply that ends
+    its headers is a real reply, and an endless body cannot fill kata's memory."""
+    request = (f"GET {r.path} HTTP/1.1\r\nHost: {app.ip}:{app.port}\r\n"
+               "Accept-Encoding: identity\r\nConnection: close\r\n\r\n").encode()
     try:
-        resp = httpx.get(f"http://{app.ip}:{app.port}{r.path}", timeout=2.0)
-    except httpx.HTTPError as e:
+        with socket.create_connection((app.ip, app.port), timeout=min(2.0, _left())) as s:
+            s.sendall(request)
+            head = _read_until(s, b"\r\n\r\n", HEAD_LIMIT)
+    except OSError as e:
         return f"GET {r.path}: {type(e).__name__}"
-    if r.expect_status is not None and resp.status_code != r.expect_status:
-        return f"GET {r.path} answered {resp.status_code}, expected {r.expect_status}"
-    if resp.status_code >= 500:
-        return f"GET {r.path} answered {resp.status_code}"
+    if b"\r\n\r\n" not in head:
+        if len(head) >= HEAD_LIMIT:
+            return f"GET {r.path}: headers over {HEAD_LIMIT // 1024} KB"
+        return "no complete reply" if head else f"GET {r.path}: no answer"
+    status_line = head.split(b"\r\n", 1)[0].split()
+    if len(status_line) < 2 or not status_line[0].startswith(b"HTTP/") \
+            or not status_line[1].isdigit():
+        return f"GET {r.path} answered {head[:40]!r}, not HTTP"
+    code = int(status_line[1])
+    if r.expect_status is not None and code != r.expect_status:
+        return f"GET {r.path} answered {code}, expected {r.expect_status}"
+    if code >= 500:
+        return f"GET {r.path} answered {code}"
     return None
 
 
 @probe("resp")
 def resp_probe(app: AppHandle, r: Readiness) -> str | None:
     try:
-        with socket.create_connection((app.ip, app.port), timeout=2.0) as s:
+        with socket.create_connection((app.ip, app.port), timeout=min(2.0, _left())) as s:
             s.sendall(b"*1\r\n$4\r\nPING\r\n")
-            reply = s.recv(64)
+            reply = _read_until(s, b"\r\n", 64)
     except OSError as e:
         return f"PING: {type(e).__name__}"
     return None if reply.startswith(b"+PONG") else f"PING answered {reply[:40]!r}"
@@ -59,13 +101,16 @@ def no_probe(app: AppHandle, r: Readiness) -> str | None:
 
 def _within(check: Probe, app: AppHandle, r: Readiness, limit_s: float) -> str | None:
     """One probe with a deadline on all of it: a client's per-read timeouts never stop an
-    app that answers one byte a second. A probe left waiting ends with its read timeout
-    once the app's container is gone."""
-    seen: list[str | None] = []
-    worker = threading.Thread(target=lambda: seen.append(check(app, r)), daemon=True)
-    worker.start()
-    worker.join(limit_s)
-    return seen[0] if seen else f"no complete reply within {limit_s:.0f} s"
+    app that answers one byte a second. The probes read the deadline (``_left``) and end
+    by it themselves, in this thread: no retry leaves a reader behind."""
+    token = _DEADLINE.set(time.monotonic() + limit_s)
+    try:
+        seen = check(app, r)
+    finally:
+        _DEADLINE.reset(token)
+    if seen == "no complete reply":
+        return f"no complete reply within {limit_s:.0f} s"
+    return seen
 
 
 # Once the app's state cannot change, waiting out the whole readiness timeout only delays

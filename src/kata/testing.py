@@ -18,6 +18,8 @@ from __future__ import annotations
 import json
 import random
 import shlex
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -39,18 +41,62 @@ class BodyTooLarge(Exception):
     pass
 
 
-class _CappedBody(httpx.SyncByteStream):
-    """A response body read only up to MAX_BODY_BYTES, so an app cannot fill kata's memory."""
+class EncodingRefused(Exception):
+    """The app compressed a body kata did not ask to be compressed (kata asks for
+    ``identity``): decoding it would let a small bomb fill kata's memory."""
 
-    def __init__(self, stream: httpx.SyncByteStream, what: str) -> None:
-        self._stream, self._what = stream, what
+
+# What kata's HTTP clients ask for, so the cap on what arrives is a cap on what is read.
+IDENTITY = {"Accept-Encoding": "identity"}
+_DECODED_STEP = 2**16  # a decoder yields at most this much per call: the cap holds in between
+
+
+def _shadow_decoder(encoding: str) -> Callable[[bytes], int] | None:
+    """Counts what ``encoding`` decodes to without keeping it (gzip and deflate only);
+    None for encodings kata will not decode."""
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        return None
+    gzip = "gzip" in encoding
+    decoder = zlib.decompressobj(zlib.MAX_WBITS | (16 if gzip else 0))
+    started = False
+
+    def step(data: bytes) -> int:
+        nonlocal decoder, started
+        try:
+            out = len(decoder.decompress(data, _DECODED_STEP))
+        except zlib.error:
+            if gzip or started:
+                raise
+            decoder = zlib.decompressobj(-zlib.MAX_WBITS)  # deflate without its zlib header
+            out = len(decoder.decompress(data, _DECODED_STEP))
+        started = True
+        return out
+
+    def count(data: bytes) -> int:
+        n = step(data)
+        while decoder.unconsumed_tail and n <= MAX_BODY_BYTES:  # bounded: stops past the cap
+            n += step(decoder.unconsumed_tail)
+        return n
+
+    return count
+
+
+class _CappedBody(httpx.SyncByteStream):
+    """A response body read only up to MAX_BODY_BYTES, so an app cannot fill kata's memory.
+    A compressed body (only when the grader asked for one) is capped on what it decodes
+    to, counted here in steps before httpx decodes it."""
+
+    def __init__(self, stream: httpx.SyncByteStream, what: str,
+                 decoded: Callable[[bytes], int] | None = None) -> None:
+        self._stream, self._what, self._decoded = stream, what, decoded
 
     def __iter__(self):
         seen = 0
         for chunk in self._stream:
-            seen += len(chunk)
+            seen += self._decoded(chunk) if self._decoded is not None else len(chunk)
             if seen > MAX_BODY_BYTES:
-                raise BodyTooLarge(f"{self._what}: the body is over {MAX_BODY_BYTES // 2**20} MB; "
+                raise BodyTooLarge(f"{self._what}: the body is over {MAX_BODY_BYTES // 2**20} MB"
+                                   f"{' decoded' if self._decoded else ''}; "
                                    "kata stopped reading it")
             yield chunk
 
@@ -58,12 +104,64 @@ class _CappedBody(httpx.SyncByteStream):
         self._stream.close()
 
 
+class HeadersTooLarge(Exception):
+    pass
+
+
+class RedirectRefused(Exception):
+    """A request aimed anywhere but the app: a redirect the app answered, followed."""
+
+
 class _CappedTransport(httpx.HTTPTransport):
+    """Caps every body at what it decodes to, and sends nothing anywhere but the app's own
+    address (``only``, host:port): a redirect followed to elsewhere would let the app aim
+    kata's requests at the grading host."""
+
+    def __init__(self, only: str = "", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._only = only
+
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        response = super().handle_request(request)
+        target = f"{request.url.host}:{request.url.port or 80}"
+        if self._only and target != self._only:
+            raise RedirectRefused(f"{request.method} {request.url.path}: kata sends requests "
+                                  f"only to the app, not to {target}")
+        what = f"{request.method} {request.url.path}"
+        try:
+            response = super().handle_request(request)
+        except httpx.RemoteProtocolError as e:
+            if "too long" not in str(e):
+                raise
+            # h11 holds at most ~100 KB of an unfinished status line and headers
+            raise HeadersTooLarge(f"{what}: the status line and headers are over 100 KB; "
+                                  "kata stopped reading them") from None
+        encodings = [e.strip().lower() for e in
+                     response.headers.get("content-encoding", "").split(",") if e.strip()]
+        encodings = [e for e in encodings if e != "identity"]
+        decoded = None
+        if encodings:
+            asked = request.headers.get("accept-encoding", "").lower()
+            counter = _shadow_decoder(encodings[0]) if len(encodings) == 1 else None
+            if asked.strip() in ("", "identity") or counter is None:
+                response.close()
+                raise EncodingRefused(
+                    f"{what}: the app answered with Content-Encoding: "
+                    f"{response.headers['content-encoding'][:40]} although kata asked for "
+                    f"{asked or 'no encoding'}; kata did not decode it")
+            decoded = counter
         stream = cast(httpx.SyncByteStream, response.stream)  # a sync transport's
-        response.stream = _CappedBody(stream, f"{request.method} {request.url.path}")
+        response.stream = _CappedBody(stream, what, decoded)
         return response
+
+
+def capped_client(base_url: str, timeout: float, **kwargs: Any) -> httpx.Client:
+    """An httpx client for talking to the learner's app: bodies capped, no compression
+    asked for (or accepted unasked), no redirect followed."""
+    headers = {**IDENTITY, **kwargs.pop("headers", {})}
+    url = httpx.URL(base_url)
+    only = _CappedTransport(only=f"{url.host}:{url.port or 80}")
+    return httpx.Client(base_url=base_url, timeout=timeout, transport=only,
+                        headers=headers, follow_redirects=False, **kwargs)
 
 
 def trim(text: str, limit: int = 300) -> str:
@@ -205,10 +303,9 @@ class GradedApp:
     @property
     def http(self) -> httpx.Client:
         if self._http is None:
-            self._http = httpx.Client(
-                base_url=self.base_url,
-                timeout=REQUEST_TIMEOUT_S,
-                transport=_CappedTransport(),
+            self._http = capped_client(
+                self.base_url,
+                REQUEST_TIMEOUT_S,
                 event_hooks={"request": [self._record], "response": [self._answer]},
             )
         return self._http

@@ -10,6 +10,7 @@ are not this test session own (other engineers' gradings on a shared machine).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -229,7 +230,7 @@ def bridges_blocked() -> set[str]:
         return set()
     rules = subprocess.run(["iptables", "-w", "5", "-S", "INPUT"], capture_output=True,
                            text=True, timeout=30, check=False).stdout
-    return set(re.findall(r"-i (kt[0-9a-f]+) .*-j DROP", rules))
+    return set(re.findall(r"-i (k[tb][0-9a-f]+) .*-j DROP", rules))
 
 
 def leftovers(runs: set[str] | None = None) -> list[str]:
@@ -260,7 +261,8 @@ def leftovers(runs: set[str] | None = None) -> list[str]:
         found += [f"test network {n.name}" for n in c.networks.list(filters=mine)]
     live = {(n.attrs.get("Options") or {}).get("com.docker.network.bridge.name")
             for n in c.networks.list(filters={"label": LABEL})}
-    mine = {f"kt{r[:12]}" for r in (runs if runs is not None else RUNS) if r}
+    mine = {f"k{kind}{r[:12]}" for r in (runs if runs is not None else RUNS) if r
+            for kind in "tb"}
     for bridge in bridges_blocked() - live:
         if runs is None or bridge in mine:
             found.append(f"iptables INPUT rule for {bridge}")
@@ -325,3 +327,48 @@ def no_traceback(*texts: str) -> None:
     for text in texts:
         assert "Traceback" not in text, text[-3000:]
 
+
+
+# -- a listener on the grading host: what a hostile app (or its build) tries to reach -------
+class Listener:
+    """A TCP listener in this process that counts the connections it accepts (and keeps
+    the first bytes of each): each one is a request or a build step that reached the host."""
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        import threading
+
+        self.sock = socket.create_server((host, 0))
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.hits: list[bytes] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():  # bounded: stop() ends it within 0.2 s
+            try:
+                conn, _ = self.sock.accept()
+            except (TimeoutError, OSError):
+                continue
+            with conn:
+                conn.settimeout(1.0)
+                try:
+                    self.hits.append(conn.recv(200))
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nstolen")
+                except OSError:
+                    self.hits.append(b"")
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self.sock.close()
+
+
+@contextlib.contextmanager
+def listening(host: str = "127.0.0.1") -> Iterator[Listener]:
+    listener = Listener(host)
+    try:
+        yield listener
+    finally:
+        listener.stop()

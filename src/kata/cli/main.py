@@ -291,28 +291,40 @@ def clean(
     cache: bool = typer.Option(False, help="also remove cached learner images"),
     all_runs: bool = typer.Option(False, "--all", help="also stop gradings still running"),
 ) -> None:
-    """Remove what kata left: runs kept with --keep and runs whose kata process died."""
+    """Remove what kata left: runs kept with --keep and runs whose kata process died —
+    those of this state directory ($KATA_STATE_DIR) only, unless --all."""
     from kata.sandbox.docker import (
         CACHE_LABEL,
         connect,
         image_summaries,
         reap_orphans,
         remove_run,
+        state_id,
     )
 
     client = connect()
     if all_runs:
         remove_run(client, None)
     else:
-        reap_orphans(client, include_kept=True)
+        removed = reap_orphans(client, include_kept=True, state=state_id())
+    images = 0
     if cache:
         for img in image_summaries(client, filters={"label": CACHE_LABEL}):
             try:
                 client.images.remove(img["Id"], force=True)
+                images += 1
             except Exception:
                 pass
-    out.print("removed " + ("everything labelled kata" if all_runs
-                            else "kept and orphaned runs (gradings in progress untouched)"))
+    cached = f"; {images} cached image(s)" if cache else ""
+    if all_runs:
+        out.print(f"removed everything labelled kata{cached}")
+    elif removed:
+        out.print(f"removed {len(removed)} run(s) of this state directory: "
+                  f"{', '.join(removed)}{cached} (gradings in progress and other state "
+                  "directories' runs untouched; --all for everything)")
+    else:
+        out.print(f"no kept or orphaned runs of this state directory{cached} (other state "
+                  "directories' runs untouched; --all for everything)")
 
 
 @app.command()

@@ -10,10 +10,15 @@ Containment, in one place:
 * the app's network is a private ``internal`` bridge: it reaches its services and nothing
   else. Docker still lets it reach the host through the bridge's gateway address, so an
   iptables rule drops new connections from that bridge to the host;
+* a build's RUN steps run on a bridge network of the run (``kata-<run>-build``) with the
+  same host block: package installs reach the internet, no step reaches the host. A
+  failed build's own layers (read from its log) are removed: untagged and unlabelled,
+  nothing else would find them;
 * everything made here carries the labels ``kata`` and ``kata.run=<id>`` and is removed by
   ``close()`` — on success, error, Ctrl-C, and (through ``reap_orphans``) after a crash.
   ``close()`` holds Ctrl-C and SIGTERM until it is done, and looks again for a while when
-  a create request was cut short (Docker may still carry it out).
+  a create request was cut short (Docker may still carry it out). ``kata.state`` names the
+  state directory of the kata that made it: ``kata clean`` removes only its own.
 
 Not bounded here: the time to pack and send a huge build context (before the deadline
 starts), a data volume's size (outside the writable layer), and which local images a
@@ -59,6 +64,7 @@ LABEL = "kata"
 RUN_LABEL = "kata.run"
 PID_LABEL = "kata.pid"
 CACHE_LABEL = "kata.cache"
+STATE_LABEL = "kata.state"  # which state directory's kata made it: `kata clean` keeps to its own
 RUN_IMAGE_REPO = "kata-app"  # kata-app:<run id>, the tag one grading runs its app from
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 LOG_TAIL_LINES = 60
@@ -112,10 +118,22 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def reap_orphans(client: docker.DockerClient, include_kept: bool = False) -> int:
+def state_id() -> str:
+    """This kata's state directory, as a label value: runs kept by a kata of another state
+    directory (another user, another test session) are not this one's to clean."""
+    import hashlib
+
+    from kata.paths import state_dir
+
+    return hashlib.sha256(str(state_dir().resolve()).encode()).hexdigest()[:16]
+
+
+def reap_orphans(client: docker.DockerClient, include_kept: bool = False,
+                 state: str | None = None) -> list[str]:
     """Remove what earlier kata runs on this host left behind when killed outright
     (containers, and the networks and volumes of runs killed before any container) and,
-    when asked, runs kept with --keep. Runs of live kata processes are left alone."""
+    when asked, runs kept with --keep. Runs of live kata processes are left alone; with
+    ``state``, so are runs another state directory's kata made. The run ids removed."""
     dead: set[str] = set()
     host = socket.gethostname()
     labelled = [
@@ -127,6 +145,8 @@ def reap_orphans(client: docker.DockerClient, include_kept: bool = False) -> int
     ]
     for labels in labelled:
         pid, run = labels.get(PID_LABEL, ""), labels.get(RUN_LABEL, "")
+        if state is not None and labels.get(STATE_LABEL) != state:
+            continue
         owner_host, _, pid_s = pid.partition(":")
         if run and owner_host == host and pid_s.isdigit() and not _pid_alive(int(pid_s)):
             dead.add(run)
@@ -134,7 +154,7 @@ def reap_orphans(client: docker.DockerClient, include_kept: bool = False) -> int
             dead.add(run)
     for run in dead:
         remove_run(client, run)
-    return len(dead)
+    return sorted(dead)
 
 
 def evict_cache(client: docker.DockerClient, repository: str, keep: int) -> int:
@@ -162,13 +182,14 @@ def remove_run(client: docker.DockerClient, run_id: str | None) -> None:
         except docker.errors.NotFound:
             pass
     for n in client.networks.list(filters={"label": label}):
-        _drop_host_block(n.attrs.get("Options", {}).get("com.docker.network.bridge.name", ""))
         try:
             n.remove()
         except docker.errors.NotFound:
             pass
         except docker.errors.APIError:  # something not of this run joined it: cut it loose
             _remove_network_by_force(client, n.id)
+        # after the network is gone: a container still on it stays blocked until then
+        _drop_host_block(n.attrs.get("Options", {}).get("com.docker.network.bridge.name", ""))
     for v in client.volumes.list(filters={"label": label}):
         try:
             v.remove(force=True)
@@ -223,14 +244,27 @@ def _drop_if_untagged(client: docker.DockerClient, image_id: str) -> None:
         pass
 
 
-def _remove_network_by_force(client: docker.DockerClient, network_id: str) -> None:
-    try:
-        net = client.networks.get(network_id)
-        for endpoint in (net.attrs.get("Containers") or {}):
-            net.disconnect(endpoint, force=True)
-        net.remove()
-    except docker.errors.NotFound:
-        pass
+def _remove_network_by_force(client: docker.DockerClient, network_id: str,
+                             settle_s: float = 15.0) -> None:
+    """Cut every endpoint loose, then remove the network; a container Docker is still
+    removing (a build hung up on) keeps its endpoint for a moment, so try for a while."""
+    end = time.monotonic() + settle_s
+    while True:  # bounded by settle_s
+        try:
+            net = client.networks.get(network_id)
+            for endpoint in (net.attrs.get("Containers") or {}):
+                try:
+                    net.disconnect(endpoint, force=True)
+                except docker.errors.APIError:
+                    pass
+            net.remove()
+            return
+        except docker.errors.NotFound:
+            return
+        except docker.errors.APIError:
+            if time.monotonic() >= end:
+                return  # left for the next run's reaping
+            time.sleep(0.5)
 
 
 # The host firewall rule that stops the app network from reaching the host itself.
@@ -579,6 +613,7 @@ class DockerSandbox:
             LABEL: "1",
             RUN_LABEL: self.run_id,
             PID_LABEL: "kept" if self.keep else f"{socket.gethostname()}:{os.getpid()}",
+            STATE_LABEL: state_id(),
         }
         reap_orphans(self.client)
 
@@ -610,8 +645,11 @@ class DockerSandbox:
             "memory": BUILD_MEMORY,
             "memswap": BUILD_MEMORY,
             "labels": json.dumps({CACHE_LABEL: "1"}),
+            # RUN steps reach the internet (pip, apt, npm) but not the host: see below
+            "networkmode": self._build_network(),
         }
         tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
+        made = _MadeImages()
         error = ""
         response = api._post(api._url("/build"), data=tarball, params=params, stream=True,
                              headers={"Content-Type": "application/tar"}, timeout=None)
@@ -635,6 +673,7 @@ class DockerSandbox:
             for chunk in api._stream_helper(response, decode=True):
                 text = strip_ansi(chunk.get("stream", "") or chunk.get("status", "") or "")
                 for line in text.splitlines():
+                    made.see(line)
                     if line.strip():
                         tail.append(line.rstrip())
                         on_log(line.rstrip())
@@ -647,7 +686,10 @@ class DockerSandbox:
         finally:
             timer.cancel()
             response.close()
+            self._drop_build_network()
         log_tail = "\n".join(tail)
+        if expired.is_set() or error:
+            made.remove(self.client)
         if expired.is_set():
             raise BuildTimeout(
                 f"the build did not finish within {timeout_s:.0f} s",
@@ -664,6 +706,28 @@ class DockerSandbox:
         if cache_tag:
             evict_cache(self.client, cache_tag.rsplit(":", 1)[0], keep=CACHE_KEEP)
         return Image(tag=tag, size_bytes=int(img.attrs.get("Size", 0)))
+
+    def _build_network(self) -> str:
+        """A network of this run for the build's RUN steps: a plain bridge (installs reach
+        the internet) with the app network's host block, so a step cannot reach the host
+        (its gateway address, docker0, the host's own addresses)."""
+        name = f"kata-{self.run_id}-build"
+        bridge = f"kb{self.run_id[:12]}"
+        with self._making():
+            self.client.networks.create(name, driver="bridge", labels=self.labels,
+                                        options={"com.docker.network.bridge.name": bridge})
+            _add_host_block(bridge)
+        return name
+
+    def _drop_build_network(self) -> None:
+        """Once the build is over; if its container is still going (a build hung up on),
+        close() removes the network with the run."""
+        name = f"kata-{self.run_id}-build"
+        try:
+            self.client.networks.get(name).remove()
+        except docker.errors.APIError:
+            return  # close() removes it (by force) with the run
+        _drop_host_block(f"kb{self.run_id[:12]}")
 
     # -- network and services ------------------------------------------------------------
     def ensure_network(self) -> str:
@@ -922,6 +986,37 @@ class DockerSandbox:
             for _ in range(SETTLE_CHECKS if self._unsettled else 0):
                 time.sleep(0.5)
                 remove_run(self.client, self.run_id)
+
+
+class _MadeImages:
+    """The layers one legacy build committed, read from its log: a step's ` ---> <id>`
+    when the step ran (not ` ---> Using cache`, and not FROM's base image). A failed build
+    leaves them untagged and unlabelled (the label comes with the last step), where no
+    `kata clean` can find them; kata removes them, newest first."""
+
+    STEP = re.compile(r"^Step \d+/\d+ : (\S+)")
+    LAYER = re.compile(r"^ ---> ([0-9a-f]{12,64})$")
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self._instruction = ""
+        self._cached = False
+
+    def see(self, line: str) -> None:
+        if m := self.STEP.match(line):
+            self._instruction, self._cached = m.group(1).upper(), False
+        elif line.strip() == "---> Using cache":
+            self._cached = True
+        elif (m := self.LAYER.match(line.rstrip())) and self._instruction != "FROM" \
+                and not self._cached and self._instruction:
+            self.ids.append(m.group(1))
+
+    def remove(self, client: docker.DockerClient) -> None:
+        for image_id in reversed(self.ids):
+            try:  # not forced, no pruning: only what this build made and nothing uses
+                client.api.remove_image(image_id, noprune=True)
+            except docker.errors.APIError:
+                pass
 
 
 @contextmanager

@@ -43,7 +43,7 @@ from kata.catalog.graders import AuthStep, SchemaOptions
 from kata.errors import ExerciseInvalid, RepoProblem
 from kata.outcomes import Outcome, Status
 from kata.stages.registry import StageContext, stage
-from kata.testing import trim
+from kata.testing import IDENTITY, MAX_BODY_BYTES, capped_client, trim
 
 NO_ANSWER = "no_answer"  # not a schemathesis check: a request that got no answer at all
 
@@ -182,8 +182,10 @@ def _config(opts: SchemaOptions, base_url: str, seed: int, headers: dict[str, st
         "checks": checks,
         "phases": phases,
     }
-    if headers:
-        data["headers"] = headers
+    # kata asks for no compression (and refuses it unasked, see _bounded_session) and never
+    # follows a redirect: the app could aim it at the grading host; a redirect is an answer.
+    data["headers"] = {**IDENTITY, **headers}
+    data["max-redirects"] = 0
     return SchemathesisConfig.from_dict(data)
 
 
@@ -214,7 +216,15 @@ def run_schemathesis(contract: Path, base_url: str, port: int, opts: SchemaOptio
     # Not schemathesis' max-time: with one, it keeps fuzzing until the budget is spent. Here
     # the budget is a cap: when it runs out, the stream is told to stop (it then finishes
     # the case in flight and ends with its summary).
-    stream = from_schema(schema).execute()
+    import schemathesis.engine.context as engine_context
+
+    make_session = engine_context.make_session
+    engine_context.make_session = _bounded_session(make_session)
+    try:
+        stream = from_schema(schema).execute()
+    except BaseException:
+        engine_context.make_session = make_session
+        raise
 
     def out_of_time() -> None:
         result.stop_reason = "budget"
@@ -227,7 +237,52 @@ def run_schemathesis(contract: Path, base_url: str, port: int, opts: SchemaOptio
         result.seconds = _consume(stream, result, base_url, port, opts.request_timeout_s)
     finally:
         timer.cancel()
+        engine_context.make_session = make_session
     return result
+
+
+def _bounded_session(make: Any) -> Any:
+    """schemathesis' session maker, its sessions reading at most MAX_BODY_BYTES of a body
+    and refusing a compressed one (kata asks for ``identity``): a small bomb would decode
+    to GBs in kata's own memory."""
+    import requests
+
+    class Refused(requests.exceptions.RequestException):
+        pass
+
+    class CappedRaw:
+        def __init__(self, raw: Any, what: str) -> None:
+            self._raw, self._what = raw, what
+
+        def stream(self, amt: int | None = None, decode_content: bool | None = None):
+            seen = 0
+            for chunk in self._raw.stream(amt or 2**16, decode_content=decode_content):
+                seen += len(chunk)
+                if seen > MAX_BODY_BYTES:
+                    raise Refused(f"{self._what}: the body is over "
+                                  f"{MAX_BODY_BYTES // 2**20} MB; kata stopped reading it")
+                yield chunk
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._raw, name)
+
+    def cap(response: Any, *args: Any, **kwargs: Any) -> Any:
+        what = f"{response.request.method} {response.request.path_url}"
+        encoding = response.headers.get("content-encoding", "").strip().lower()
+        if encoding not in ("", "identity"):
+            response.close()
+            raise Refused(f"{what}: answered with Content-Encoding: {trim(encoding, 40)} "
+                          "although kata asked for identity; kata did not decode it")
+        response.raw = CappedRaw(response.raw, what)
+        return response
+
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        session = make(*args, **kwargs)
+        session.hooks["response"].append(cap)
+        session.max_redirects = 0
+        return session
+
+    return bounded
 
 
 def _no_answer(error: Exception, timeout_s: float) -> str | None:
@@ -235,6 +290,8 @@ def _no_answer(error: Exception, timeout_s: float) -> str | None:
     app answering (an unsupported pattern in the contract, a health check…)."""
     import requests
 
+    if type(error).__name__ == "Refused":  # a capped or refused body (_bounded_session)
+        return str(error)
     if isinstance(error, requests.Timeout):
         return f"no answer within {timeout_s:g} s"
     if isinstance(error, requests.ConnectionError):
@@ -312,7 +369,9 @@ def _finding(rec: Any, case_id: str, node: Any, base_url: str, port: int) -> Fin
         detail=_detail(failure),
         request=trim(_localhost(request, base_url, port), 200),
         response=answered,
-        replay=trim(_localhost(node.failure_info.code_sample, base_url, port), 400),
+        # kata's own Accept-Encoding is no part of what the learner needs to replay
+        replay=trim(_localhost(node.failure_info.code_sample, base_url, port)
+                    .replace("-H 'Accept-Encoding: identity' ", ""), 400),
     )
 
 
@@ -369,7 +428,7 @@ def schema(ctx: StageContext) -> list[Outcome]:
     headers: dict[str, str] = {}
     if opts.auth is not None:
         try:
-            with httpx.Client(base_url=base_url, timeout=opts.request_timeout_s) as client:
+            with capped_client(base_url, opts.request_timeout_s) as client:
                 headers = obtain_token(client, opts.auth, ctx.seed)
         except AuthFailed as e:
             return [Outcome(r.id, Status.FAIL, f"could not obtain a token to test with: {e}",
