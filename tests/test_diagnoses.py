@@ -75,3 +75,19 @@ def test_no_cmd_is_named_only_for_an_app_that_did_not_come_up():
                      dockerfile="FROM python:3.12-slim\nCMD [\"python3\", \"app.py\"]\n")
     assert diagnose(with_cmd).id == "app-exited"
     assert diagnose_graded(Clues(dockerfile="FROM python:3.12-slim\n")) == []
+
+
+@pytest.mark.parametrize(("stack", "shown", "absent"), [
+    (None, "0.0.0.0", "uvicorn"),
+    ("go", "http.ListenAndServe", "uvicorn"),
+    ("express", "app.listen(process.env.PORT", "uvicorn"),
+    ("fastapi", "uvicorn", "app.listen"),
+])
+def test_a_fix_quotes_a_framework_only_for_the_recognised_stack(stack, shown, absent):
+    clues = Clues(problem_kind="never-ready", port=8000, listening=[("127.0.0.1", 8000)],
+                  stack=stack)
+    found = diagnose(clues)
+    assert found is not None and found.id == "listens-on-localhost"
+    assert shown in found.fix and absent not in found.fix
+    no_cmd = diagnose(Clues(problem_kind="never-ready", dockerfile="FROM x\n", stack=stack))
+    assert no_cmd is not None and no_cmd.id == "no-cmd" and absent not in no_cmd.fix

@@ -33,6 +33,7 @@ class Clues:
     oom_killed: bool = False
     service_hosts: dict[str, str] = field(default_factory=dict)  # env var -> service host
     dockerfile: str = ""  # its text, where there is one
+    stack: str | None = None  # kata.stack id recognised from the repo's files, if any
 
 
 Check = Callable[[Clues], tuple[str, str] | None]
@@ -134,6 +135,24 @@ def _build_step(c: Clues) -> tuple[str, str] | None:
 
 
 # -- boot -------------------------------------------------------------------------------------
+# How a server of each stack listens on every interface at $PORT: quoted in a fix only when
+# kata recognised the repo's stack (kata.stack), so a Go learner is never told about uvicorn.
+_LISTEN = {
+    "fastapi": "uvicorn app.main:app --host 0.0.0.0 --port $PORT",
+    "flask": "gunicorn -b 0.0.0.0:$PORT app:app",
+    "django": "gunicorn -b 0.0.0.0:$PORT project.wsgi",
+    "express": "app.listen(process.env.PORT, \"0.0.0.0\")",
+    "nest": "await app.listen(process.env.PORT, \"0.0.0.0\")",
+    "node": "server.listen(process.env.PORT, \"0.0.0.0\")",
+    "go": "http.ListenAndServe(\":\"+os.Getenv(\"PORT\"), handler)",
+}
+
+
+def _listen_example(c: Clues) -> str:
+    example = _LISTEN.get(c.stack or "")
+    return f" (e.g. `{example}`)" if example else ""
+
+
 @diagnosis("oom-killed")
 def _oom(c: Clues) -> tuple[str, str] | None:
     if c.problem_kind == "app-exited" and c.oom_killed:
@@ -177,7 +196,8 @@ def _localhost(c: Clues) -> tuple[str, str] | None:
     if c.port in loopback:
         return (f"the app listens on 127.0.0.1:{c.port}, which nothing outside the container "
                 "can reach",
-                "bind to 0.0.0.0 (e.g. `uvicorn app:app --host 0.0.0.0 --port $PORT`)")
+                "listen on every interface (0.0.0.0, or :: for IPv6 too), port $PORT"
+                + _listen_example(c))
     return None
 
 
@@ -250,8 +270,8 @@ def _no_cmd(c: Clues) -> tuple[str, str] | None:
     if came_to_nothing and c.dockerfile and not sets_command(c.dockerfile):
         return ("the Dockerfile has no CMD, so the container runs the base image's default "
                 "command, not your server",
-                "end the Dockerfile with a CMD that starts the server on $PORT, e.g. "
-                "CMD uvicorn app.main:app --host 0.0.0.0 --port $PORT")
+                "end the Dockerfile with a CMD that starts the server on 0.0.0.0:$PORT"
+                + _listen_example(c))
     return None
 
 
