@@ -131,3 +131,17 @@ def test_keep_leaves_sandbox_open(repo):
     sandbox = FakeSandbox()
     _grade(_exercise(), repo, sandbox, keep=True)
     assert sandbox.closed == 0
+
+
+def test_a_failed_requirement_carries_the_tip_of_the_recognised_stack(repo):
+    ex = _exercise()
+    b = ex.requirements[2].model_copy(update={"tips": {"go": "w.WriteHeader", "python": "py"}})
+    ex = ex.model_copy(update={"requirements": [*ex.requirements[:2], b]})
+    report, _ = _grade(ex, repo, FakeSandbox())
+    assert report.stack is None and report.requirements[2].tip == ""  # no stack: no tip
+    (repo.path / "go.mod").write_text("module example.com/demo\n")
+    report, _ = _grade(ex, repo, FakeSandbox())
+    failed, passed = report.requirements[2], report.requirements[1]
+    assert report.stack == "go"
+    assert (failed.hint, failed.tip) == ("do b", "w.WriteHeader")
+    assert passed.tip == ""
