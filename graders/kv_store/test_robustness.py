@@ -63,3 +63,16 @@ def test_a_client_gone_mid_command(app: GradedApp):
         gone.send(data)
     app.evidence = {"request": repr(data) + " then close", "replay": printf(data)}
     still_serving(app, "a client sent half a command and closed its connection")
+
+
+@requirement("robustness")
+def test_an_empty_or_null_array_is_no_request(app: GradedApp):
+    # The spec settles it as Redis does: `*0` and `*-1` (a count ≤ 0) are an empty request,
+    # answered with nothing; only a negative *bulk* length is a protocol error.
+    data = b"*-1\r\n*0\r\n" + encode("PING")
+    with Conn(app) as kv:
+        kv.send(data)
+        reply = kv.reply_to(f"{data!r}")
+    assert reply == "PONG", (
+        f"{data!r} → expected only +PONG (`*-1` and `*0` are empty requests that get no "
+        f"reply), got {shown(reply)} first")
