@@ -145,3 +145,12 @@ def test_a_failed_requirement_carries_the_tip_of_the_recognised_stack(repo):
     assert report.stack == "go"
     assert (failed.hint, failed.tip) == ("do b", "w.WriteHeader")
     assert passed.tip == ""
+
+
+def test_a_requirement_not_graded_gets_no_tip(repo):
+    ex = _exercise()
+    b = ex.requirements[2].model_copy(update={"tips": {"go": "w.WriteHeader"}})
+    ex = ex.model_copy(update={"requirements": [*ex.requirements[:2], b]})
+    (repo.path / "go.mod").write_text("module example.com/demo\n")
+    report, _ = _grade(ex, repo, FakeSandbox(), only={"a"})
+    assert report.requirements[2].status == "skipped" and report.requirements[2].tip == ""

@@ -356,7 +356,8 @@ def _report(
                 status=o.status.value,
                 message="hidden requirement: details are not shown" if hide else o.message,
                 hint=r.hint if o.status is not Status.PASS else "",
-                tip=tip_for(r.tips, stack) if o.status is not Status.PASS else "",
+                # a tip helps only where the app was seen to fail, not on a row not graded
+                tip=tip_for(r.tips, stack) if o.status in (Status.FAIL, Status.ERROR) else "",
                 hidden=r.hidden,
                 evidence={} if hide else o.evidence,
                 measurements=o.measurements,
