@@ -91,3 +91,11 @@ def test_a_fix_quotes_a_framework_only_for_the_recognised_stack(stack, shown, ab
     assert shown in found.fix and absent not in found.fix
     no_cmd = diagnose(Clues(problem_kind="never-ready", dockerfile="FROM x\n", stack=stack))
     assert no_cmd is not None and no_cmd.id == "no-cmd" and absent not in no_cmd.fix
+
+
+def test_a_compiler_fix_names_python_wheels_only_for_a_python_build():
+    py = diagnose(Clues(problem_kind="build-failed", build_log="Failed building wheel for x"))
+    node = diagnose(Clues(problem_kind="build-failed", build_log="gyp: gcc: not found",
+                          stack="node"))
+    assert py is not None and "wheel" in py.fix
+    assert node is not None and node.id == "needs-compiler" and "wheel" not in node.fix

@@ -117,10 +117,14 @@ def _needs_compiler(c: Clues) -> tuple[str, str] | None:
                   r"failed|gcc: not found|Python\.h: No such file|error: Microsoft Visual|"
                   r"Failed building wheel for (\S+)", c.build_log)
     if m:
+        python = c.stack in (None, "python", "fastapi", "flask", "django") and (
+            "wheel" in m.group(0) or "Python.h" in m.group(0) or "pg_config" in m.group(0))
+        prebuilt = ("use the binary wheel (e.g. psycopg[binary] / psycopg2-binary), or "
+                    if python else "use a prebuilt package, or ")
         return ("a dependency compiles from source and the image has no compiler or system "
                 "library for it",
-                "use the binary wheel (e.g. psycopg[binary] / psycopg2-binary), or install "
-                "build-essential and libpq-dev in the Dockerfile, or use the non-slim base")
+                prebuilt + "install build-essential and the library's -dev package (e.g. "
+                "libpq-dev) in the Dockerfile, or use the non-slim base")
     return None
 
 
