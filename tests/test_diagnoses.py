@@ -220,3 +220,27 @@ def test_a_nested_dockerfile_copying_from_the_root_gets_both_lines(tmp_path):
     # one that copies from its own folder needs only `dockerfile`: the plain message says so
     own = {"backend/Dockerfile": "FROM x\nCOPY app.py .\n", "backend/app.py": ""}
     assert diagnose(Clues(problem_kind="no-dockerfile", repo=_repo(tmp_path / "b", own))) is None
+
+
+@pytest.mark.parametrize(("stack", "shown", "absent"), [
+    (None, "0.0.0.0", "uvicorn"),
+    ("go", "http.ListenAndServe", "uvicorn"),
+    ("express", "app.listen(process.env.PORT", "uvicorn"),
+    ("fastapi", "uvicorn", "app.listen"),
+])
+def test_a_fix_quotes_a_framework_only_for_the_recognised_stack(stack, shown, absent):
+    clues = Clues(problem_kind="never-ready", port=8000, listening=[("127.0.0.1", 8000)],
+                  stack=stack)
+    found = diagnose(clues)
+    assert found is not None and found.id == "listens-on-localhost"
+    assert shown in found.fix and absent not in found.fix
+    no_cmd = diagnose(Clues(problem_kind="never-ready", dockerfile="FROM x\n", stack=stack))
+    assert no_cmd is not None and no_cmd.id == "no-cmd" and absent not in no_cmd.fix
+
+
+def test_a_compiler_fix_names_python_wheels_only_for_a_python_build():
+    py = diagnose(Clues(problem_kind="build-failed", build_log="Failed building wheel for x"))
+    node = diagnose(Clues(problem_kind="build-failed", build_log="gyp: gcc: not found",
+                          stack="node"))
+    assert py is not None and "wheel" in py.fix
+    assert node is not None and node.id == "needs-compiler" and "wheel" not in node.fix

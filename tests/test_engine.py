@@ -165,3 +165,26 @@ def test_a_kept_run_says_where_the_app_answers(repo):
     sandbox.start_app = published
     report, _ = _grade(_exercise(), repo, sandbox, keep=True)
     assert any("the app answers at 127.0.0.1:49153 on this machine" in n for n in report.notes)
+
+
+def test_a_failed_requirement_carries_the_tip_of_the_recognised_stack(repo):
+    ex = _exercise()
+    b = ex.requirements[2].model_copy(update={"tips": {"go": "w.WriteHeader", "python": "py"}})
+    ex = ex.model_copy(update={"requirements": [*ex.requirements[:2], b]})
+    report, _ = _grade(ex, repo, FakeSandbox())
+    assert report.stack is None and report.requirements[2].tip == ""  # no stack: no tip
+    (repo.path / "go.mod").write_text("module example.com/demo\n")
+    report, _ = _grade(ex, repo, FakeSandbox())
+    failed, passed = report.requirements[2], report.requirements[1]
+    assert report.stack == "go"
+    assert (failed.hint, failed.tip) == ("do b", "w.WriteHeader")
+    assert passed.tip == ""
+
+
+def test_a_requirement_not_graded_gets_no_tip(repo):
+    ex = _exercise()
+    b = ex.requirements[2].model_copy(update={"tips": {"go": "w.WriteHeader"}})
+    ex = ex.model_copy(update={"requirements": [*ex.requirements[:2], b]})
+    (repo.path / "go.mod").write_text("module example.com/demo\n")
+    report, _ = _grade(ex, repo, FakeSandbox(), only={"a"})
+    assert report.requirements[2].status == "skipped" and report.requirements[2].tip == ""

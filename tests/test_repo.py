@@ -42,3 +42,40 @@ def test_empty_repo_and_missing_path(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(NotARepo):
         open_repo(tmp_path / "file")
+
+
+def _git(path, *args):
+    import subprocess
+    subprocess.run(["git", "-C", str(path), "-c", "user.name=k", "-c", "user.email=k@k",
+                    *args], check=True, capture_output=True)
+
+
+def test_dirty_says_whether_the_work_tree_differs_from_its_commit(tmp_path):
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    repo = open_repo(tmp_path)
+    assert repo.commit() is None and not repo.dirty()  # not a git repository at all
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "Dockerfile")
+    _git(tmp_path, "commit", "-qm", "x")
+    assert repo.commit() and not repo.dirty()
+    (tmp_path / "Dockerfile").write_text("FROM scratch\nCMD x\n")
+    assert repo.dirty()
+    _git(tmp_path, "commit", "-qam", "y")
+    assert not repo.dirty()
+    (tmp_path / "app.py").write_text("new")  # untracked, but the build may COPY it
+    assert repo.dirty()
+
+
+def test_dirty_runs_nothing_the_repositorys_config_names(tmp_path):
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "Dockerfile")
+    _git(tmp_path, "commit", "-qm", "x")
+    marker = tmp_path.parent / f"{tmp_path.name}-ran"
+    _git(tmp_path, "config", "core.fsmonitor", f"touch {marker}; false")
+    (tmp_path / "Dockerfile").write_text("FROM scratch\nCMD x\n")
+    assert open_repo(tmp_path).dirty()
+    _git(tmp_path, "config", "filter.evil.clean", f"touch {marker}; cat")
+    (tmp_path / ".gitattributes").write_text("* filter=evil\n")
+    open_repo(tmp_path).dirty()
+    assert not marker.exists()

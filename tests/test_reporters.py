@@ -29,7 +29,8 @@ def _report(problem: bool = False) -> Report:
             id="create", title="POST /items answers 201 with the item", grader="contract",
             points_max=10, points_earned=0, status="fail",
             message='POST /items {"name":"pen","price":1.5} → expected 201, got 200 {"id":1}',
-            hint="Return status_code=201 from the create route.",
+            hint="Answer 201 (not 200) with the created item.",
+            tip="res.status(201).json(row)",
             evidence={"request": 'POST /items {"name":"pen","price":1.5}',
                       "response": '200 {"id":1}',
                       "replay": "curl -i -X POST -H 'content-type: application/json' --data "
@@ -42,8 +43,8 @@ def _report(problem: bool = False) -> Report:
     ]
     return Report(
         kata_version="0.1.0", exercise_id="rest-api", exercise_version="1.0.0",
-        exercise_title="REST API with FastAPI & PostgreSQL", repo_path="/learner/repo",
-        repo_commit="abc123", learner="ada",
+        exercise_title="REST API with PostgreSQL", repo_path="/learner/repo",
+        repo_commit="abc123", repo_dirty=not problem, stack="express", learner="ada",
         run=RunInfo(id="r1", started_at=datetime(2026, 11, 25, 12, 0, tzinfo=UTC)),
         seed=1, score=Score(earned=10, max=35, percent=28.6, pass_mark=70, passed=False),
         requirements=reqs,
@@ -111,3 +112,15 @@ def test_a_replay_of_several_steps_and_the_kept_address_print_whole_below_the_ca
     assert lines[0].startswith("kept running (run r1): the app answers at 127.0.0.1:32770")
     assert lines[1:] == ["replay create:", "  curl -i -X POST http://127.0.0.1:32770/items",
                          "  curl -i -X GET 'http://127.0.0.1:32770/items?limit=2'"]
+
+
+def test_the_tip_of_the_recognised_stack_and_what_was_graded_are_shown():
+    text = _terminal(_report())
+    assert "hint: Answer 201 (not 200) with the created item." in text
+    assert "Express tip: res.status(201).json(row)" in text
+    assert "commit abc123 + uncommitted changes · stack Express" in text
+    md = to_markdown(_report())
+    assert "Express tip: res.status(201).json(row)" in md
+    assert "commit abc123 + uncommitted changes" in md
+    clean = _report(problem=True)
+    assert "uncommitted" not in _terminal(clean) and "commit abc123" in _terminal(clean)

@@ -81,3 +81,18 @@ def test_expired_keys_are_removed_even_if_never_read(kv: Conn, key: Key):
         f"`DBSIZE` was {before}; 20 keys set with PX 100 and never read again still count "
         f"2.5 s later (`DBSIZE` → {shown(size)}): expired keys must also be removed when "
         "nobody reads them (active expiry), or memory fills with dead keys")
+
+
+
+@requirement("expiry")
+def test_ttl_rounds_to_the_nearest_second(kv: Conn, key: Key):
+    # After EXPIRE k 3: 2.8 s left rounds up to 3 (not down to 2), 2.3 s left rounds down
+    # to 2 (not up to 3); each reading has 300 ms of slack for the round trip.
+    k = key("round")
+    expect(kv, "OK", "SET", k, "v")
+    set_at = time.monotonic()
+    expect(kv, 1, "EXPIRE", k, 3)
+    for after, want in ((0.2, 3), (0.7, 2)):
+        wait_until(set_at + after)
+        expect(kv, want, "TTL", k, why=f"{after:g} s after `EXPIRE {k} 3`: "
+               f"{3 - after:g} s left rounds to the nearest second, {want}")

@@ -2,6 +2,8 @@
 connection (that connection only), an unknown or mis-used command gets -ERR and the
 connection stays usable."""
 
+import time
+
 import pytest
 
 from kata.testing import GradedApp, requirement
@@ -64,3 +66,19 @@ def test_a_client_gone_mid_command(app: GradedApp):
     app.evidence = {"request": repr(data) + " then close",
                     "replay": printf(data, app.replay_address)}
     still_serving(app, "a client sent half a command and closed its connection")
+
+
+
+@requirement("robustness")
+def test_an_empty_or_null_array_is_no_request(app: GradedApp):
+    # The spec settles it as Redis does: `*0` and `*-1` (a count ≤ 0) are an empty request,
+    # answered with nothing; only a negative *bulk* length is a protocol error. Each is
+    # sent on its own, a moment before the PING, so that pipelining is not what is tested.
+    for empty in (b"*-1\r\n", b"*0\r\n"):
+        with Conn(app) as kv:
+            kv.send(empty)
+            time.sleep(0.2)
+            reply = kv.call("PING")
+        assert reply == "PONG", (
+            f"{empty!r} then `PING` → expected only +PONG ({empty!r} is an empty request "
+            f"that gets no reply), got {shown(reply)} first")

@@ -106,6 +106,10 @@ class Todo:
     def items(self, env: dict[str, str] | None = None, timeout_s: float = 30) -> list[Item]:
         """`list`, parsed; every line must be `ID [ ] TITLE` or `ID [x] TITLE`, ids ascending."""
         c = self.ok("list", env=env, timeout_s=timeout_s)
+        if not c.stdout.strip() and any(LINE.match(x) for x in c.stderr.splitlines()):
+            raise AssertionError(
+                f"`todo list` wrote its lines to stderr, not stdout ({shown(c)}); print the "
+                "items on stdout — stderr is for errors")
         found: list[Item] = []
         for n, line in enumerate(c.stdout.splitlines(), 1):
             m = LINE.match(line)

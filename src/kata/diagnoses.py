@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from kata import doctor
+from kata import doctor, stack
 from kata.doctor import instructions, sets_command
 from kata.errors import RepoProblem
 from kata.repo import Repo
@@ -35,6 +35,7 @@ class Clues:
     service_hosts: dict[str, str] = field(default_factory=dict)  # env var -> service host
     dockerfile: str = ""  # its text, where there is one
     repo: Repo | None = None  # the learner's repo, read (never run) for what the log lacks
+    stack: str | None = None  # kata.stack id recognised from the repo's files, if any
 
 
 Check = Callable[[Clues], tuple[str, str] | None]
@@ -137,10 +138,14 @@ def _needs_compiler(c: Clues) -> tuple[str, str] | None:
                   r"failed|gcc: not found|Python\.h: No such file|error: Microsoft Visual|"
                   r"Failed building wheel for (\S+)", c.build_log)
     if m:
+        python = c.stack in (None, "python", "fastapi", "flask", "django") and (
+            "wheel" in m.group(0) or "Python.h" in m.group(0) or "pg_config" in m.group(0))
+        prebuilt = ("use the binary wheel (e.g. psycopg[binary] / psycopg2-binary), or "
+                    if python else "use a prebuilt package, or ")
         return ("a dependency compiles from source and the image has no compiler or system "
                 "library for it",
-                "use the binary wheel (e.g. psycopg[binary] / psycopg2-binary), or install "
-                "build-essential and libpq-dev in the Dockerfile, or use the non-slim base")
+                prebuilt + "install build-essential and the library's -dev package (e.g. "
+                "libpq-dev) in the Dockerfile, or use the non-slim base")
     return None
 
 
@@ -202,6 +207,24 @@ def _build_step(c: Clues) -> tuple[str, str] | None:
 
 
 # -- boot -------------------------------------------------------------------------------------
+# How a server of each stack listens on every interface at $PORT: quoted in a fix only when
+# kata recognised the repo's stack (kata.stack), so a Go learner is never told about uvicorn.
+_LISTEN = {
+    "fastapi": "uvicorn app.main:app --host 0.0.0.0 --port $PORT",
+    "flask": "gunicorn -b 0.0.0.0:$PORT app:app",
+    "django": "gunicorn -b 0.0.0.0:$PORT project.wsgi",
+    "express": "app.listen(process.env.PORT, \"0.0.0.0\")",
+    "nest": "await app.listen(process.env.PORT, \"0.0.0.0\")",
+    "node": "server.listen(process.env.PORT, \"0.0.0.0\")",
+    "go": "http.ListenAndServe(\":\"+os.Getenv(\"PORT\"), handler)",
+}
+
+
+def _listen_example(c: Clues) -> str:
+    example = _LISTEN.get(_stack(c) or "")
+    return f" (e.g. `{example}`)" if example else ""
+
+
 @diagnosis("oom-killed")
 def _oom(c: Clues) -> tuple[str, str] | None:
     if c.problem_kind == "app-exited" and c.oom_killed:
@@ -339,9 +362,11 @@ def _traceback(c: Clues) -> tuple[str, str] | None:
                else ""))
 
 
-def _stack(c: Clues) -> str:
-    """The repo's language, for examples in fixes (none for one kata cannot tell)."""
-    return doctor.stack(c.repo.path) if c.repo else ""
+def _stack(c: Clues) -> str | None:
+    """The repo's stack (kata.stack), for examples in fixes; None where kata cannot tell."""
+    if c.stack or c.repo is None:
+        return c.stack
+    return stack.detect(c.repo.path)
 
 
 @diagnosis("listens-on-localhost")
@@ -352,8 +377,8 @@ def _localhost(c: Clues) -> tuple[str, str] | None:
     if c.port in loopback:
         return (f"the app listens on 127.0.0.1:{c.port}, which nothing outside the container "
                 "can reach",
-                "bind to 0.0.0.0" + (" (e.g. `uvicorn app:app --host 0.0.0.0 --port $PORT`)"
-                                     if _stack(c) == "python" else ", all interfaces"))
+                "listen on every interface (0.0.0.0, or :: for IPv6 too), port $PORT"
+                + _listen_example(c))
     return None
 
 
@@ -411,14 +436,10 @@ def _no_cmd(c: Clues) -> tuple[str, str] | None:
         c.problem_kind == "app-exited" and c.exit_code == 0)
     if came_to_nothing and c.dockerfile and not sets_command(c.dockerfile) \
             and not _toml_sets_command(c):
-        example = {"python": "CMD uvicorn app.main:app --host 0.0.0.0 --port $PORT",
-                   "node": 'CMD ["node", "server.js"]',
-                   "go": 'CMD ["/app/server"]'}.get(_stack(c), "")
         return ("the Dockerfile has no CMD, so the container runs the base image's default "
                 "command, not your server",
-                "end the Dockerfile with a CMD that starts the server on $PORT"
-                + (f", e.g. {example}" if example else "")
-                + " (or set `command` in kata.toml)")
+                "end the Dockerfile with a CMD that starts the server on 0.0.0.0:$PORT"
+                + _listen_example(c) + " (or set `command` in kata.toml)")
     return None
 
 

@@ -30,6 +30,7 @@ from kata.repoconfig import AppConfig, render_env
 from kata.report import Phase, Problem, Report, RequirementResult, RunInfo
 from kata.sandbox.base import AppHandle, Image, Sandbox, ServiceHandle
 from kata.scoring import points_for, score
+from kata.stack import detect, tip_for
 from kata.stages import StageContext, get_stage
 from kata.versions import tool_versions
 
@@ -220,7 +221,19 @@ def _clues(
         exit_code=code,
         oom_killed=oom,
         service_hosts={k: n for n, s in exercise.services.items() for k in s.exports},
+        stack=_stack_of(repo),
     )
+
+
+def _stack_of(repo: Repo | None) -> str | None:
+    """The stack the repo's files name: its build context first, then its root."""
+    if repo is None:
+        return None
+    try:
+        context = repo.build_context()
+    except (RepoProblem, OSError):
+        context = repo.path
+    return detect(context, repo.path)
 
 
 def _dockerfile_text(repo: Repo | None) -> str:
@@ -368,6 +381,7 @@ def _report(
     log_tail: str,
 ) -> Report:
     results = []
+    stack = _stack_of(repo)
     for r in exercise.requirements:
         o = run.outcomes.get(r.id)
         if o is None:
@@ -383,6 +397,8 @@ def _report(
                 status=o.status.value,
                 message="hidden requirement: details are not shown" if hide else o.message,
                 hint=r.hint if o.status is not Status.PASS else "",
+                # a tip helps only where the app was seen to fail, not on a row not graded
+                tip=tip_for(r.tips, stack) if o.status in (Status.FAIL, Status.ERROR) else "",
                 hidden=r.hidden,
                 evidence={} if hide else o.evidence,
                 measurements=o.measurements,
@@ -396,6 +412,8 @@ def _report(
         exercise_title=exercise.title,
         repo_path=str(repo.path),
         repo_commit=repo.commit(),
+        repo_dirty=repo.dirty(),
+        stack=stack,
         learner=options.learner,
         run=RunInfo(id=run_id, started_at=started, host=socket.gethostname(), ci=options.ci),
         seed=options.seed,

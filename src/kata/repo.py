@@ -115,6 +115,28 @@ class Repo:
             return None
         return done.stdout.strip() or None if done.returncode == 0 else None
 
+    def dirty(self) -> bool:
+        """Whether the work tree differs from its commit (changed or untracked files), so
+        a report does not pass off uncommitted work as the commit's. The repository is
+        untrusted and ``git status`` would run what its config names (an fsmonitor hook,
+        clean filters): fsmonitor is switched off, and a repository whose config declares
+        a filter driver is not inspected (reported clean)."""
+        git = ["git", "-C", str(self.path), "-c", "core.fsmonitor=false",
+               "-c", "core.untrackedCache=false"]
+        try:
+            filters = subprocess.run(git + ["config", "--get-regexp", r"^filter\."],
+                                     capture_output=True, text=True, timeout=10)
+            if filters.stdout.strip():
+                return False
+            done = subprocess.run(
+                git + ["--no-optional-locks", "status", "--porcelain",
+                       "--ignore-submodules=all"],
+                capture_output=True, text=True, timeout=10,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+        return done.returncode == 0 and bool(done.stdout.strip())
+
 
 def open_repo(path: Path) -> Repo:
     """The repository at ``path`` with its kata.toml read and validated (exit 2 when the

@@ -29,6 +29,7 @@ class RequirementResult(BaseModel):
     status: Literal["pass", "fail", "error", "skipped"]
     message: str = ""
     hint: str = ""
+    tip: str = ""  # the hint in the words of the repo's stack (Report.stack), when known
     hidden: bool = False
     evidence: dict[str, str] = {}
     # None: nothing to measure (e.g. a percentile when no operation succeeded). JSON has no
@@ -84,6 +85,8 @@ class Report(BaseModel):
     exercise_title: str
     repo_path: str
     repo_commit: str | None = None
+    repo_dirty: bool = False  # the work tree had uncommitted changes when it was graded
+    stack: str | None = None  # kata.stack id recognised from the repo's files
     learner: str | None = None
     run: RunInfo
     seed: int

@@ -34,12 +34,18 @@ class Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
+def nonempty_title(text: str) -> str:
+    if not text:
+        raise argparse.ArgumentTypeError("a title may not be empty")
+    return text
+
+
 def build_parser() -> Parser:
     parser = Parser(prog="todo", description="A to-do list kept in SQLite at $TODO_DB.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
                                      parser_class=Parser)
     add = commands.add_parser("add", help="add items; prints each new id on its own line")
-    add.add_argument("titles", nargs="+", metavar="TITLE")
+    add.add_argument("titles", nargs="+", metavar="TITLE", type=nonempty_title)
     commands.add_parser("list", help="list the items: `ID [ ] TITLE`, `ID [x] TITLE` when done")
     done = commands.add_parser("done", help="mark an item done")
     done.add_argument("id", type=int, metavar="ID")

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from kata.catalog.graders import GraderOptions, check_thresholds
+from kata.stack import STACKS
 
 _ID = r"^[a-z0-9][a-z0-9-]*$"
 
@@ -76,10 +77,22 @@ class Requirement(_Strict):
     points: int = Field(ge=0)
     grader: str
     hint: str = ""
+    # Stack-specific tips shown beside the hint when kata recognises the repo's stack,
+    # keyed by a stack id of kata.stack.STACKS (e.g. { fastapi = "…", express = "…" }).
+    tips: dict[str, str] = {}
     partial: bool = False
     hidden: bool = False
     timeout_s: float = 60.0
     thresholds: dict[str, Any] = {}
+
+
+    @field_validator("tips")
+    @classmethod
+    def _known_stacks(cls, tips: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(tips) - set(STACKS))
+        if unknown:
+            raise ValueError(f"tips name unknown stacks {unknown}; known: {sorted(STACKS)}")
+        return tips
 
 
 class Tiebreaker(_Strict):

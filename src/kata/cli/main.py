@@ -98,7 +98,12 @@ def list_() -> None:
 
 @app.command()
 @edge
-def show(exercise: str = typer.Argument(..., help="exercise id, or kata.toml")) -> None:
+def show(
+    exercise: str = typer.Argument(..., help="exercise id, or kata.toml"),
+    contract: bool = typer.Option(False, "--contract",
+                                  help="print the exercise's contract file (e.g. its OpenAPI "
+                                       "document) exactly, and nothing else"),
+) -> None:
     """The learner-facing spec, the requirements with points, and the runtime contract
     (`kata show kata.toml`: every key kata.toml may hold, with an example)."""
     from kata import repoconfig
@@ -107,6 +112,13 @@ def show(exercise: str = typer.Argument(..., help="exercise id, or kata.toml")) 
         out.print(Markdown(repoconfig.reference()))
         return
     ex = _catalog().get(exercise)
+    contract_file = _contract_file(ex)
+    if contract:
+        if contract_file is None:
+            raise UsageError(f"{ex.id} has no contract file",
+                             f"run `kata show {ex.id}` for its spec")
+        sys.stdout.write(contract_file.read_text(encoding="utf-8"))
+        return
     out.print(Markdown(ex.spec_path.read_text(encoding="utf-8")) if ex.spec_path.exists() else "")
     table = Table("id", "points", "grader", "requirement", box=None, header_style="bold",
                   title=f"Requirements — pass mark {ex.pass_mark}% of {ex.max_points} points")
@@ -115,6 +127,18 @@ def show(exercise: str = typer.Argument(..., help="exercise id, or kata.toml")) 
     out.print(table)
     out.print(Markdown(runtime_contract(ex)))
     out.print(Markdown(repoconfig.exercise_note(ex)))
+    if contract_file is not None:
+        out.print(f"Contract file: {markup(str(contract_file))}\n(print it with "
+                  f"`kata show {ex.id} --contract`)", soft_wrap=True)
+
+
+def _contract_file(ex: Exercise) -> Path | None:
+    """The file the exercise's requests are checked against (``[graders.schema] contract``),
+    for exercises graded by schemathesis."""
+    if "schema" not in ex.graders_used:
+        return None
+    named = ex.graders.schema_.contract
+    return ex.root / named if (ex.root / named).is_file() else None
 
 
 @app.command()

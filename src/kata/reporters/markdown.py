@@ -7,6 +7,7 @@ heading or link of the learner's making reaches the rendered page."""
 from __future__ import annotations
 
 from kata.report import Report
+from kata.reporters._provenance import provenance, stack_label
 from kata.sanitise import markdown_block, markdown_code, markdown_inline
 
 ICON = {"pass": "✅", "fail": "❌", "error": "⚠️", "skipped": "⏭️"}
@@ -38,6 +39,8 @@ def to_markdown(report: Report) -> str:
         detail = r.message
         if r.status != "pass" and r.hint:
             detail += f" — hint: {r.hint}"
+        if r.status != "pass" and r.tip:
+            detail += f" — {stack_label(report)} tip: {r.tip}"
         lines.append(
             f"| {ICON[r.status]} | {markdown_code(r.id)} {markdown_inline(r.title)} "
             f"| {r.points_earned:g}/{r.points_max} | {markdown_inline(detail)} |"
@@ -50,7 +53,8 @@ def to_markdown(report: Report) -> str:
             lines += [markdown_code(rid), markdown_block(cmd, "sh")]
         lines += ["</details>"]
     phases = " · ".join(f"{markdown_inline(p.name)} {p.duration_s:.1f}s" for p in report.phases)
+    graded = provenance(report)
     lines += ["", f"<sub>kata {markdown_inline(report.kata_version)} · exercise "
-              f"{markdown_inline(report.exercise_version)} · seed {report.seed} · {phases}</sub>",
-              ""]
+              f"{markdown_inline(report.exercise_version)} · seed {report.seed} · {phases}"
+              + (f" · {markdown_inline(graded)}" if graded else "") + "</sub>", ""]
     return "\n".join(lines)

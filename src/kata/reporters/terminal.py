@@ -13,6 +13,7 @@ from rich.text import Text
 
 from kata.events import Event, LogLine, PhaseFinished, PhaseStarted, RequirementJudged
 from kata.report import Report
+from kata.reporters._provenance import provenance, stack_label
 from kata.sanitise import markup, terminal
 
 STYLE = {"pass": ("✔", "green"), "fail": ("✘", "red"), "error": ("!", "yellow"),
@@ -32,6 +33,8 @@ def render_scorecard(report: Report) -> Group:
             detail.append(f"\n{terminal(r.message)}", style=colour if r.status != "pass" else "dim")
         if r.status != "pass" and r.hint:
             detail.append(f"\nhint: {terminal(r.hint)}", style="cyan")
+        if r.status != "pass" and r.tip:
+            detail.append(f"\n{stack_label(report)} tip: {terminal(r.tip)}", style="cyan")
         if r.status != "pass" and "replay" in r.evidence:
             detail.append("\nreplay: see below", style="dim")
         table.add_row(Text(mark, style=colour), Text(terminal(r.id), style="bold"),
@@ -59,7 +62,8 @@ def render_scorecard(report: Report) -> Group:
             msg.append("\n\n" + "\n".join(terminal(p.log_tail).splitlines()[-20:]), style="dim")
         parts.insert(0, Panel(msg, border_style="red"))
     phases = " · ".join(f"{p.name} {p.duration_s:.1f}s" for p in report.phases)
-    parts.append(Text(f"{phases} · seed {report.seed}", style="dim"))
+    parts.append(Text(terminal(" · ".join(x for x in (phases, f"seed {report.seed}",
+                                                      provenance(report)) if x)), style="dim"))
     title = Text(terminal(f"kata · {report.exercise_id} — {report.exercise_title}"))
     return Group(Panel(Group(*parts), title=title, title_align="left"))
 
