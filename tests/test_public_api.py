@@ -10,7 +10,7 @@ def test_package_surface():
 
 def test_grader_surface():
     assert sorted(kata.testing.__all__) == [
-        "GradedApp", "describe", "expect_status", "requirement", "trim"]
+        "AppMisbehaved", "GradedApp", "describe", "expect_status", "requirement", "trim"]
 
 
 def test_exit_codes_are_distinct():

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from typing import Self
 
-from kata.testing import GradedApp, trim
+from kata.testing import AppMisbehaved, GradedApp, trim
 
 Arg = str | bytes | int
 
@@ -25,11 +25,11 @@ class Err:
         return f"-{self.message}"
 
 
-class Closed(Exception):
+class Closed(AppMisbehaved):
     """The server closed the connection (or reset it)."""
 
 
-class NoReply(Exception):
+class NoReply(AppMisbehaved):
     """Nothing (or only part of a reply) arrived before the timeout."""
 
 

@@ -15,8 +15,9 @@ def test_list_holds_new_items_in_id_order(items: Items) -> None:
     # The newest items are last in id order: one page of 100 from the end holds them.
     r, page = items.page(limit=100, offset=max(0, total - 100))
     ids = ids_of(page)
-    if not all(is_int(i) for i in ids):
-        raise AssertionError(f'{said(r)} → expected items with integer "id"s, got {describe(r)}')
+    if not all(isinstance(i, dict) for i in page["items"]) or not all(is_int(i) for i in ids):
+        raise AssertionError(
+            f'{said(r)} → expected item objects with integer "id"s, got {describe(r)}')
     if ids != sorted(ids) or len(set(ids)) != len(ids):
         raise AssertionError(
             f"{said(r)} → expected items ordered by id ascending, got ids {ids[:30]}"

@@ -24,6 +24,9 @@ class RequirementResult(BaseModel):
     hint: str = ""
     hidden: bool = False
     evidence: dict[str, str] = {}
+    # Every failing check (check, message, request, response, replay…); evidence is the first.
+    failures: list[dict[str, str]] = []
+    kata_fault: bool = False  # the grader itself broke: a bug in kata, not the learner's
     measurements: dict[str, float] = {}
     duration_s: float = 0.0
 
@@ -86,3 +89,8 @@ class Report(BaseModel):
     @property
     def graded(self) -> bool:
         return self.problem is None
+
+    @property
+    def kata_faults(self) -> list[RequirementResult]:
+        """Requirements whose grader broke: kata's bug, so the grade exits 4."""
+        return [r for r in self.requirements if r.kata_fault]

@@ -28,13 +28,19 @@ from kata.sandbox.base import AppHandle, Completed, ServiceHandle
 
 requirement = pytest.mark.requirement
 
-__all__ = ["GradedApp", "requirement", "expect_status", "trim", "describe"]
+__all__ = ["AppMisbehaved", "GradedApp", "requirement", "expect_status", "trim", "describe"]
 
 REQUEST_TIMEOUT_S = 10.0
 MAX_BODY_BYTES = 32 * 2**20  # kata stops reading a response body there
 
 
-class BodyTooLarge(Exception):
+class AppMisbehaved(Exception):
+    """A grader helper's way to say the app's answer is unusable (a closed connection, no
+    reply, a frame it cannot parse): the learner's failure. Any other exception a grader
+    raises outside an assertion is a bug in the grader, and kata's."""
+
+
+class BodyTooLarge(AppMisbehaved):
     pass
 
 

@@ -12,6 +12,7 @@ from kata.report import Report
 
 STYLE = {"pass": ("✔", "green"), "fail": ("✘", "red"), "error": ("!", "yellow"),
          "skipped": ("–", "dim")}
+SHOWN_FAILURES = 3  # failing checks shown per requirement; the JSON report has them all
 
 
 def render_scorecard(report: Report) -> Group:
@@ -22,9 +23,21 @@ def render_scorecard(report: Report) -> Group:
     table.add_column("details", ratio=1)
     for r in report.requirements:
         mark, colour = STYLE[r.status]
+        if r.status == "skipped":  # not graded (--only, a boot failure, a need): one line
+            table.add_row(Text(mark, style=colour), Text(r.id, style="bold"),
+                          f"{r.points_earned:g}/{r.points_max}",
+                          Text(r.message or "not graded", style=colour))
+            continue
         detail = Text(r.title)
-        if r.message:
-            detail.append(f"\n{r.message}", style=colour if r.status != "pass" else "dim")
+        shown = [f["message"] for f in r.failures[:SHOWN_FAILURES]] or [r.message]
+        for message in filter(None, shown):
+            detail.append(f"\n{message}", style=colour if r.status != "pass" else "dim")
+        if len(r.failures) > SHOWN_FAILURES:
+            detail.append(f"\n… {len(r.failures) - SHOWN_FAILURES} more failing checks: every "
+                          "one is in the JSON report (--json FILE)", style="dim")
+        if r.kata_fault:
+            detail.append("\nkata's bug: the traceback is in the JSON report (--json FILE)",
+                          style="dim")
         if r.status != "pass" and r.hint:
             detail.append(f"\nhint: {r.hint}", style="cyan")
         if r.status != "pass" and "replay" in r.evidence:
