@@ -40,7 +40,7 @@ def render_scorecard(report: Report) -> Group:
                           style="dim")
         if r.status != "pass" and r.hint:
             detail.append(f"\nhint: {r.hint}", style="cyan")
-        if r.status != "pass" and "replay" in r.evidence:
+        if r.status != "pass" and "replay" in r.evidence and not r.kata_fault:
             detail.append("\nreplay: see below", style="dim")
         table.add_row(Text(mark, style=colour), Text(r.id, style="bold"),
                       f"{r.points_earned:g}/{r.points_max}", detail)
@@ -75,7 +75,7 @@ def replay_lines(report: Report) -> list[str]:
     """Replay commands, printed below the scorecard with soft wrapping (no inserted line
     breaks), so a command can be copied and pasted whole however long its body."""
     return [f"replay {r.id}: {r.evidence['replay']}" for r in report.requirements
-            if r.status != "pass" and "replay" in r.evidence]
+            if r.status != "pass" and "replay" in r.evidence and not r.kata_fault]
 
 
 def print_scorecard(console: Console, report: Report) -> None:
