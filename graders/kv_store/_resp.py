@@ -181,12 +181,12 @@ class Conn:
         if kind == b"-":
             return Err(rest.decode("utf-8", "replace"))
         if kind == b":":
-            return int(rest)
+            return _number(line)
         if kind == b"$":
-            n = int(rest)
+            n = _number(line)
             return None if n < 0 else self._exactly(n, deadline)
         if kind == b"*":
-            n = int(rest)
+            n = _number(line)
             return None if n < 0 else [self._reply(deadline) for _ in range(n)]
         raise AssertionError(f"the reply {trim(repr(line), 80)} is not RESP: a reply starts "
                              "with +, -, :, $ or *")
@@ -215,3 +215,12 @@ class Conn:
         except AssertionError as e:  # not RESP at all
             return f"reply: {e}"
         return "error" if isinstance(reply, Err) else f"reply: {shown(reply)}"
+
+
+def _number(line: bytes) -> int:
+    """The integer after a reply's type byte; the app's malformed one is its failure."""
+    try:
+        return int(line[1:])
+    except ValueError:
+        raise AssertionError(f"the reply {trim(repr(line), 80)} is not RESP: expected an "
+                             "integer after its first byte") from None
