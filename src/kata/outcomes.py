@@ -36,7 +36,7 @@ class Outcome:
         """Can a requirement that needs this one be graded? Its plainest form must work."""
         if self.status is Status.PASS:
             return True
-        return (self.status is Status.FAIL and not self.kata_fault
+        return (self.status in (Status.FAIL, Status.ERROR) and not self.kata_fault
                 and self.basics_passed is True)
 
     @property
