@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 import traceback
@@ -306,6 +307,7 @@ def contract(ctx: StageContext) -> list[Outcome]:
                 plugin.check_alive(restart=False)  # after the last requirement's tests too
     finally:
         graded.close()
+        _forget_modules(ctx.grader_dir)
     if plugin.collect_errors:  # checked first: pytest reports them as an interruption
         raise ExerciseInvalid(
             f"kata's grader tests for {ctx.exercise.id} could not be loaded — a bug in kata, "
@@ -316,6 +318,17 @@ def contract(ctx: StageContext) -> list[Outcome]:
     ctx.facts["contract_log"] = out.getvalue()[-4000:]
     ctx.facts["contract_s"] = time.monotonic() - start
     return [summarise(r.id, plugin.results.get(r.id, [])) for r in ctx.requirements]
+
+
+def _forget_modules(grader_dir) -> None:
+    """pytest's importlib mode names a grader module by its path under the grader folder
+    (``test_persistence``), and would find another exercise's module of the same name in
+    ``sys.modules`` on the next grading in this process (``kata grade week1``)."""
+    root = str(grader_dir.resolve())
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None) or ""
+        if path.startswith(root + os.sep):
+            del sys.modules[name]
 
 
 def _alive_check(ctx: StageContext):
