@@ -62,6 +62,8 @@ def test_a_requirement_whose_need_fails_is_not_graded():
     assert out["top"].message == "not graded: needs mid, which fails"
     assert out["top"].evidence == {} and out["top"].failures == []
     assert score(ex, out).earned == 10
+    booted = {r: Outcome(r, Status.SKIPPED, "not graded: the app exited") for r in outcomes}
+    assert apply_needs(ex, booted) == booted  # the boot failure is the reason, kept as is
 
 
 def test_only_scores_the_selected_requirements():

@@ -26,7 +26,7 @@ def apply_needs(exercise: Exercise, outcomes: dict[str, Outcome]) -> dict[str, O
     out = dict(outcomes)
     for r in exercise.grading_order():
         mine = out.get(r.id)
-        if mine is None:
+        if mine is None or mine.status is Status.SKIPPED:  # already says why (boot, deadline)
             continue
         for need in r.needs:
             theirs = out.get(need)
