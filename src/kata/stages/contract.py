@@ -301,7 +301,7 @@ def contract(ctx: StageContext) -> list[Outcome]:
     out = io.StringIO()
     start = time.monotonic()
     try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out), _no_autoload():
             pytest.main(args, plugins=[plugin])
             if not plugin.interrupted and not plugin.collect_errors:
                 plugin.check_alive(restart=False)  # after the last requirement's tests too
@@ -318,6 +318,23 @@ def contract(ctx: StageContext) -> list[Outcome]:
     ctx.facts["contract_log"] = out.getvalue()[-4000:]
     ctx.facts["contract_s"] = time.monotonic() - start
     return [summarise(r.id, plugin.results.get(r.id, [])) for r in ctx.requirements]
+
+
+@contextlib.contextmanager
+def _no_autoload():
+    """Graders use kata's plugin only. The pytest plugins installed beside kata
+    (schemathesis, hypothesis, locust, anyio) would be imported and assertion-rewritten on
+    every grade — 1 s on an idle machine, 10 s on a busy one — and could change how
+    grader tests run."""
+    before = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = before
 
 
 def _forget_modules(grader_dir) -> None:
