@@ -5,10 +5,12 @@ proves against a full grade of every variant. Grading every requirement of every
 alone again would cost ~400 gradings; within the CI budget (≤ 5 min) this grades, per
 variant, ONE `--only` run that selects:
 
-- every requirement the mutant declares lost that the contract stage grades (for the
-  reference: none), and
-- the last requirement it keeps in grading order (graded after all the others in a full
-  grade, so the most exposed to relying on what they left behind: rows, keys, ids).
+- for a mutant, every requirement it declares lost that the contract stage grades: each
+  must be lost alone too (a knock-on or an order effect shows as a pass here, e.g. a
+  keyset offset that fails only after the schema stage's hundreds of items);
+- for the reference, the second half of its contract requirements in grading order (the
+  ones a full grade runs after the others, so the most exposed to relying on what those
+  left behind: rows, keys, ids): each must pass without them.
 
 Each selected requirement must be lost under `--only` exactly when the full grade loses it.
 The schema and load stages are left out: they run right after boot in both gradings, on an
@@ -28,10 +30,10 @@ pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 
 def selection(exercise, breaks: set[str]) -> set[str]:
-    contract = [r for r in exercise.grading_order() if r.grader == "contract"]
-    lost = {r.id for r in contract if r.id in breaks}
-    kept = [r.id for r in contract if r.id not in breaks]
-    return lost | set(kept[-1:])
+    contract = [r.id for r in exercise.grading_order() if r.grader == "contract"]
+    if breaks:
+        return {rid for rid in contract if rid in breaks}
+    return set(contract[len(contract) // 2:])
 
 
 CASES = [
@@ -47,6 +49,8 @@ def test_only_gives_the_full_grades_verdict(exercise_id, mutant, tmp_path_factor
     m = next((m for m in load_mutants(ex) if m.name == mutant), None)
     breaks = set(m.breaks) if m else set()
     only = selection(ex, breaks)
+    if not only:
+        pytest.skip("it loses only requirements the schema or load stage grades")
     workdir = tmp_path_factory.getbasetemp() / "only"
     workdir.mkdir(exist_ok=True)
     verdict = verify_variant(CATALOG, ex, m, sandbox_factory(), workdir,
