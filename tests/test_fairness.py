@@ -163,6 +163,7 @@ def test_contract_stage_orders_checks_restarts_and_keeps_every_failure(tmp_path:
     assert wedged.status is Status.FAIL
     assert wedged.message.startswith("the app stopped answering after these tests"), wedged
     assert "restarted" not in wedged.message
+    assert wedged.failures[0]["check"] == "(after its tests)"  # shown first, like the message
     assert app.restarts == 1  # once, after "stalls"
     bug = got["bug"]
     assert bug.status is Status.ERROR and bug.kata_fault

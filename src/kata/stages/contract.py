@@ -271,7 +271,8 @@ def summarise(rid: str, results: list[TestResult]) -> Outcome:
         status = Status.FAIL if any(r.status is Status.FAIL for r in bad) else Status.ERROR
     return Outcome(rid, status, first.message, fraction=fraction,
                    evidence=first.evidence, duration_s=duration, measurements=measured,
-                   failures=[r.failure() for r in bad], kata_fault=bool(broken),
+                   failures=[r.failure() for r in [first, *(r for r in bad if r is not first)]],
+                   kata_fault=bool(broken),
                    basics_passed=basics_passed)
 
 
