@@ -16,7 +16,10 @@ import threading
 import time
 import traceback
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import cast
 
 import httpx
 import pytest
@@ -94,7 +97,7 @@ class KataPlugin:
 
     def __init__(self, app: GradedApp, timeouts: dict[str, float],
                  deadline: float | None = None, needs: dict[str, list[str]] | None = None,
-                 alive=None) -> None:
+                 alive: Callable[[], object] | None = None) -> None:
         self.graded = app
         self.deadline = deadline
         # requirement id -> seconds; selects which run, and its order is the grading order
@@ -171,11 +174,12 @@ class KataPlugin:
         if drop:
             config.hook.pytest_deselected(items=drop)
         rank = {rid: i for i, rid in enumerate(self.timeouts)}
-        keep.sort(key=lambda it: rank[it.get_closest_marker("requirement").args[0]])  # stable
+        keep.sort(key=lambda it: rank[cast(pytest.Mark, it.get_closest_marker("requirement"))
+                                      .args[0]])  # stable: file order within a requirement
         items[:] = keep
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        rid = item.get_closest_marker("requirement").args[0]
+        rid = cast(pytest.Mark, item.get_closest_marker("requirement")).args[0]
         if rid != self.current:
             self.check_alive()
             self.current = rid
@@ -210,7 +214,8 @@ class KataPlugin:
         rid = item.get_closest_marker("requirement").args[0]
         if report.when == "call" or (report.when == "setup" and not report.passed):
             result = self._judge(item, call, report)
-            result.basic = bool(item.get_closest_marker("requirement").kwargs.get("basic"))
+            marker = cast(pytest.Mark, item.get_closest_marker("requirement"))
+            result.basic = bool(marker.kwargs.get("basic"))
             result.measurements = dict(self.graded.measurements)
             result.notes = list(self.graded.notes)
             self.results[rid].append(result)
@@ -322,7 +327,7 @@ def contract(ctx: StageContext) -> list[Outcome]:
 
 
 @contextlib.contextmanager
-def _no_autoload():
+def _no_autoload() -> Iterator[None]:
     """Graders use kata's plugin only. The pytest plugins installed beside kata
     (schemathesis, hypothesis, locust, anyio) would be imported and assertion-rewritten on
     every grade — 1 s on an idle machine, 10 s on a busy one — and could change how
@@ -338,7 +343,7 @@ def _no_autoload():
             os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = before
 
 
-def _forget_modules(grader_dir) -> None:
+def _forget_modules(grader_dir: Path) -> None:
     """pytest's importlib mode names a grader module by its path under the grader folder
     (``test_persistence``), and would find another exercise's module of the same name in
     ``sys.modules`` on the next grading in this process (``kata grade week1``)."""
@@ -349,11 +354,12 @@ def _forget_modules(grader_dir) -> None:
             del sys.modules[name]
 
 
-def _alive_check(ctx: StageContext):
+def _alive_check(ctx: StageContext) -> Callable[[], object] | None:
     """The exercise's readiness probe (a real reply, not a connect) with a short bound."""
     readiness = ctx.exercise.app.readiness
     if ctx.exercise.app.kind != "server" or readiness.probe == "none":
         return None
-    if "timeout_s" in inspect.signature(ctx.ready).parameters:  # the engine's: bounded
-        return lambda: ctx.ready(timeout_s=ALIVE_S)
-    return ctx.ready
+    ready: Callable[..., object] = ctx.ready
+    if "timeout_s" in inspect.signature(ready).parameters:  # the engine's: bounded
+        return lambda: ready(timeout_s=ALIVE_S)
+    return ready
