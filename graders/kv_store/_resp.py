@@ -16,7 +16,7 @@ from redis._parsers.socket import SocketBuffer
 from redis.exceptions import InvalidResponse
 from redis.utils import SENTINEL
 
-from kata.testing import GradedApp, Replay, trim
+from kata.testing import AppMisbehaved, GradedApp, Replay, trim
 
 Arg = str | bytes | int
 # What one reply may hold: kata's memory must not depend on the lengths a server announces.
@@ -35,15 +35,15 @@ class Err:
         return f"-{self.message}"
 
 
-class Closed(Exception):
+class Closed(AppMisbehaved):
     """The server closed the connection (or reset it)."""
 
 
-class NoReply(Exception):
+class NoReply(AppMisbehaved):
     """Nothing (or only part of a reply) arrived before the timeout."""
 
 
-class TooLarge(Exception):
+class TooLarge(AppMisbehaved):
     """A reply beyond what kata reads (MAX_LINE, MAX_BULK, MAX_ELEMENTS)."""
 
 
@@ -236,7 +236,7 @@ class Conn:
         if kind == b"-":
             return Err(rest.decode("utf-8", "replace"))
         if kind == b":":
-            return int(rest)
+            return _number(line)
         if kind == b"$":
             n = self._length(rest, MAX_BULK, "a bulk string")
             return None if n < 0 else self._exactly(n, deadline)
@@ -315,3 +315,12 @@ class _CappedBuffer(SocketBuffer):
             raise InvalidResponse(f"a reply of over {(MAX_BULK + MAX_LINE) // 2**20} MB "
                                   "(or a line that never ends); kata stopped reading it")
         return super()._read_from_socket(*args, **kwargs)
+
+
+def _number(line: bytes) -> int:
+    """The integer after a reply's type byte; the app's malformed one is its failure."""
+    try:
+        return int(line[1:])
+    except ValueError:
+        raise AssertionError(f"the reply {trim(repr(line), 80)} is not RESP: expected an "
+                             "integer after its first byte") from None

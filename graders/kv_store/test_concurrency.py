@@ -1,5 +1,6 @@
 """Many clients at once: 50 connected together, a stalled client and a vanishing one —
-none may hold up or disturb the others."""
+none may hold up or disturb the others. Only SET and GET are used (the plainest form of
+set-get, which concurrency needs): INCR's atomicity is graded under keys-counters."""
 
 import socket
 import struct
@@ -20,7 +21,6 @@ WAIT_S = 20.0
 
 @requirement("concurrency")
 def test_fifty_clients_connected_at_once(app: GradedApp, key: Key):
-    counter = key("hits")
     together = threading.Barrier(CLIENTS, timeout=WAIT_S)
     finished = threading.Barrier(CLIENTS, timeout=WAIT_S)
     problems: list[str] = []
@@ -29,7 +29,7 @@ def test_fifty_clients_connected_at_once(app: GradedApp, key: Key):
         r = redis_client(app)
         own = key(f"client:{n}")
         try:
-            r.ping()  # connected and answered
+            r.get(own)  # connected and answered
             together.wait()  # all 50 are connected now
             for i in range(ROUNDS):
                 r.set(own, f"{n}:{i}")
@@ -38,7 +38,6 @@ def test_fifty_clients_connected_at_once(app: GradedApp, key: Key):
                     problems.append(f"client {n}: `GET {own}` → {got!r} right after "
                                     f"`SET {own} {n}:{i}`")
                     break
-                r.execute_command("INCR", counter)
             finished.wait()  # nobody disconnects before everyone is done
         except threading.BrokenBarrierError:
             pass  # another client failed (or waited too long): reported by that client
@@ -57,15 +56,9 @@ def test_fifty_clients_connected_at_once(app: GradedApp, key: Key):
     if problems or together.broken or finished.broken:
         first = problems[0] if problems else f"no answer within {WAIT_S:g} s"
         raise AssertionError(
-            f"{CLIENTS} clients connected at the same time, each doing SET/GET/INCR, were not "
+            f"{CLIENTS} clients connected at the same time, each doing SET/GET, were not "
             f"all answered (e.g. {first}). Serve every connection concurrently (an asyncio "
             "task or a thread per client), not one after another")
-    with Conn(app) as kv:
-        total = kv.call("GET", counter)
-    assert total == str(CLIENTS * ROUNDS).encode(), (
-        f"{CLIENTS} clients each ran `INCR {counter}` {ROUNDS} times; `GET {counter}` → "
-        f"{shown(total)}, expected {CLIENTS * ROUNDS}: increments were lost (INCR must be "
-        "atomic)")
 
 
 @requirement("concurrency")
@@ -75,11 +68,12 @@ def test_a_stalled_client_does_not_block_the_others(app: GradedApp, key: Key):
         stalled.send(whole[:9])  # half a command, then silence
         time.sleep(0.2)
         with Conn(app, timeout_s=3) as other:
-            reply = other.call("PING")
-            assert reply == "PONG", (
-                "while another client had sent half a command and paused, `PING` from a "
-                f"second client → {shown(reply)}; expected PONG at once: never wait on one "
-                "client's socket while others are waiting")
+            missing = key("missing")
+            reply = other.call("GET", missing)
+            assert reply is None, (
+                "while another client had sent half a command and paused, "
+                f"`GET {missing}` from a second client → {shown(reply)}; expected nil at once: "
+                "never wait on one client's socket while others are waiting")
         # (finishing the stalled command is framing, graded under pipelining)
 
 
@@ -99,7 +93,7 @@ def test_a_client_vanishing_mid_command_does_not_disturb_the_others(app: GradedA
             f"after another client reset its connection mid-command, `GET {k}` on this one → "
             f"{shown(reply)}, expected \"still here\"")
     with Conn(app, timeout_s=3) as fresh:
-        reply = fresh.call("PING")
-        assert reply == "PONG", (
-            f"after a client reset its connection mid-command, a new client's `PING` → "
+        reply = fresh.call("GET", k)
+        assert reply == b"still here", (
+            f"after a client reset its connection mid-command, a new client's `GET {k}` → "
             f"{shown(reply)}")

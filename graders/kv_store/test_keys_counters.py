@@ -1,8 +1,9 @@
 """DEL, EXISTS, INCR/DECR (and INCRBY/DECRBY, which redis-py's incr/decr send), KEYS."""
 
+import threading
 from collections.abc import Callable
 
-from kata.testing import requirement
+from kata.testing import GradedApp, requirement
 
 from ._resp import Conn, Err, said, shown
 from .test_set_get import expect
@@ -78,3 +79,35 @@ def test_redis_py_incr_and_decr(r, key: Key):
         assert got == want, (
             f"redis-py {fn.__name__}({k!r}, {amount}) (it sends `{sent} {k} {amount}`) → "
             f"{got!r}, expected {want}")
+
+
+@requirement("keys-counters")
+def test_incr_is_atomic_across_connections(app: GradedApp, key: Key):
+    """Ten connections INCR one counter; they need not be served at the same time (that is
+    concurrency's business), but no increment may be lost when they are."""
+    counter, clients, rounds = key("hits"), 10, 50
+    problems: list[str] = []
+
+    def client() -> None:
+        try:
+            with Conn(app) as kv:
+                for _ in range(rounds):
+                    reply = kv.call("INCR", counter)
+                    if not isinstance(reply, int):
+                        problems.append(f"`INCR {counter}` → {shown(reply)}")
+                        return
+        except AssertionError as e:
+            problems.append(str(e))
+
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not problems, problems[0]
+    with Conn(app) as kv:
+        total = kv.call("GET", counter)
+    assert total == str(clients * rounds).encode(), (
+        f"{clients} connections each ran `INCR {counter}` {rounds} times; `GET {counter}` → "
+        f"{shown(total)}, expected {clients * rounds}: increments were lost (INCR must be "
+        "atomic)")

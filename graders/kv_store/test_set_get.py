@@ -18,14 +18,14 @@ def expect(kv: Conn, want: object, *args: str | bytes | int, why: str = "") -> N
                              f"got {shown(reply)}")
 
 
-@requirement("set-get")
+@requirement("set-get", basic=True)  # what the requirements that need set-get use
 def test_set_then_get(kv: Conn, key: Key):
     k = key("greeting")
     expect(kv, "OK", "SET", k, "hello")
     expect(kv, b"hello", "GET", k)
 
 
-@requirement("set-get")
+@requirement("set-get", basic=True)
 def test_get_of_a_missing_key_is_nil(kv: Conn, key: Key):
     expect(kv, None, "GET", key("never-set"), why="never set")
 

@@ -5,7 +5,7 @@ from kata.testing import requirement
 from ._cli import Todo, command
 
 
-@requirement("add-list")
+@requirement("add-list", basic=True)  # what the requirements that need add-list use
 def test_add_prints_the_id_and_list_shows_the_item(todo: Todo):
     title = todo.title("buy milk")
     [id_] = todo.add(title)

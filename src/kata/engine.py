@@ -29,7 +29,7 @@ from kata.repo import Repo, open_repo
 from kata.repoconfig import AppConfig, render_env
 from kata.report import Phase, Problem, Report, RequirementResult, RunInfo
 from kata.sandbox.base import AppHandle, Image, Sandbox, ServiceHandle
-from kata.scoring import points_for, score
+from kata.scoring import apply_needs, points_for, score
 from kata.stack import detect, tip_for
 from kata.stages import StageContext, get_stage
 from kata.versions import tool_versions
@@ -97,7 +97,10 @@ def grade(
     run_id = new_run_id()
     started = datetime.now(UTC)
     run = _Run(exercise, emit)
-    wanted = [r for r in exercise.requirements if options.only is None or r.id in options.only]
+    # --only R grades R's needs too (so R gets the verdict of a full grade); they are
+    # reported but not counted. Needs first, destructive requirements last.
+    graded = exercise.needed_by(options.only) if options.only is not None else None
+    wanted = [r for r in exercise.grading_order() if graded is None or r.id in graded]
     problem: Problem | None = None
     image: Image | None = None
     boot_s: float | None = None
@@ -125,11 +128,12 @@ def grade(
                 if serve:
                     boot_s = wait_ready(app, exercise.app.readiness)
 
-            def ready() -> None:
-                if serve:
-                    wait_ready(app, exercise.app.readiness)
+            def ready(timeout_s: float | None = None) -> None:
+                if serve:  # the exercise's probe; a shorter bound when asked (still alive?)
+                    wait_ready(app, exercise.app.readiness, timeout_s)
 
-            for grader in dict.fromkeys(r.grader for r in wanted):
+            for grader in dict.fromkeys(r.grader for r in exercise.requirements
+                                        if r in wanted):
                 reqs = [r for r in wanted if r.grader == grader]
                 if deadline is not None and time.monotonic() > deadline:
                     for r in reqs:
@@ -176,6 +180,7 @@ def grade(
     for r in wanted:  # a requirement no stage answered for is a grader gap, shown as such
         if r.id not in run.outcomes:
             run.judge(Outcome(r.id, Status.ERROR, "no grader result (kata bug)"))
+    run.outcomes = apply_needs(exercise, run.outcomes)
     report = _report(exercise, repo, options, run, run_id, started, image, boot_s, problem,
                      log_tail)
     report.diagnoses = found
@@ -384,9 +389,13 @@ def _report(
     stack = _stack_of(repo)
     for r in exercise.requirements:
         o = run.outcomes.get(r.id)
+        if options.only is not None and r.id not in options.only:
+            also = f"; graded as a need of a selected one: {o.status.value}" if o else ""
+            o = Outcome(r.id, Status.SKIPPED, "not selected (--only)" + also)
         if o is None:
             o = Outcome(r.id, Status.SKIPPED, "not selected (--only)")
         hide = r.hidden and o.status is not Status.PASS
+        judged = o.status in (Status.FAIL, Status.ERROR) and not o.kata_fault
         results.append(
             RequirementResult(
                 id=r.id,
@@ -396,11 +405,13 @@ def _report(
                 points_earned=points_for(r, o),
                 status=o.status.value,
                 message="hidden requirement: details are not shown" if hide else o.message,
-                hint=r.hint if o.status is not Status.PASS else "",
+                hint=r.hint if judged else "",
                 # a tip helps only where the app was seen to fail, not on a row not graded
-                tip=tip_for(r.tips, stack) if o.status in (Status.FAIL, Status.ERROR) else "",
+                tip=tip_for(r.tips, stack) if judged else "",
                 hidden=r.hidden,
                 evidence={} if hide else o.evidence,
+                failures=[] if hide else o.failures,
+                kata_fault=o.kata_fault,
                 measurements=o.measurements,
                 duration_s=round(o.duration_s, 3),
             )
@@ -417,7 +428,7 @@ def _report(
         learner=options.learner,
         run=RunInfo(id=run_id, started_at=started, host=socket.gethostname(), ci=options.ci),
         seed=options.seed,
-        score=score(exercise, run.outcomes),
+        score=score(exercise, run.outcomes, options.only),
         requirements=results,
         phases=run.phases,
         image_size_bytes=image.size_bytes if image else None,

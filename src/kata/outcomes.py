@@ -24,6 +24,20 @@ class Outcome:
     evidence: dict[str, str] = field(default_factory=dict)
     measurements: dict[str, float] = field(default_factory=dict)
     duration_s: float = 0.0
+    # Every failing check: {"check", "message", "request", "response", "replay", …}.
+    failures: list[dict[str, str]] = field(default_factory=list)
+    kata_fault: bool = False  # the grader broke, not the app: kata's bug (exit 4)
+    # Whether the checks marked basic (the plainest form, what others that need this one
+    # use) passed; None when the grader marks none, and then the whole verdict counts.
+    basics_passed: bool | None = None
+
+    @property
+    def serves_needs(self) -> bool:
+        """Can a requirement that needs this one be graded? Its plainest form must work."""
+        if self.status is Status.PASS:
+            return True
+        return (self.status in (Status.FAIL, Status.ERROR) and not self.kata_fault
+                and self.basics_passed is True)
 
     @property
     def passed(self) -> bool:

@@ -32,6 +32,9 @@ class RequirementResult(BaseModel):
     tip: str = ""  # the hint in the words of the repo's stack (Report.stack), when known
     hidden: bool = False
     evidence: dict[str, str] = {}
+    # Every failing check (check, message, request, response, replay…); evidence is the first.
+    failures: list[dict[str, str]] = []
+    kata_fault: bool = False  # the grader itself broke: a bug in kata, not the learner's
     # None: nothing to measure (e.g. a percentile when no operation succeeded). JSON has no
     # NaN or infinity: pydantic writes them as null, so they are None here too.
     measurements: dict[str, float | None] = {}
@@ -103,3 +106,8 @@ class Report(BaseModel):
     partial: bool = False
     # kata, the graders' libraries, Python and the Docker engine that produced this report
     versions: dict[str, str] = {}
+
+    @property
+    def kata_faults(self) -> list[RequirementResult]:
+        """Requirements whose grader broke: kata's bug, so the grade exits 4."""
+        return [r for r in self.requirements if r.kata_fault]

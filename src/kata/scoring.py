@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from kata.catalog.models import Exercise, Requirement
 from kata.outcomes import Outcome, Status
 from kata.report import Score
@@ -17,9 +19,32 @@ def points_for(req: Requirement, outcome: Outcome | None) -> float:
     return 0.0
 
 
-def score(exercise: Exercise, outcomes: dict[str, Outcome]) -> Score:
-    earned = round(sum(points_for(r, outcomes.get(r.id)) for r in exercise.requirements), 2)
-    maximum = exercise.max_points
+def apply_needs(exercise: Exercise, outcomes: dict[str, Outcome]) -> dict[str, Outcome]:
+    """A requirement whose need does not work in its plainest form (its basic checks) is
+    not graded: its own checks would only repeat that failure (0 points, and no hint that
+    points at the wrong cause)."""
+    out = dict(outcomes)
+    for r in exercise.grading_order():
+        mine = out.get(r.id)
+        if mine is None or mine.status is Status.SKIPPED:  # already says why (boot, deadline)
+            continue
+        for need in r.needs:
+            theirs = out.get(need)
+            if theirs is None or theirs.serves_needs:
+                continue
+            why = "fails" if theirs.status in (Status.FAIL, Status.ERROR) else "was not graded"
+            out[r.id] = replace(mine, status=Status.SKIPPED, fraction=None, evidence={},
+                                failures=[], message=f"not graded: needs {need}, which {why}")
+            break
+    return out
+
+
+def score(exercise: Exercise, outcomes: dict[str, Outcome],
+          only: set[str] | None = None) -> Score:
+    """With ``only``, the score (and pass/fail) judges the selected requirements alone."""
+    counted = [r for r in exercise.requirements if only is None or r.id in only]
+    earned = round(sum(points_for(r, outcomes.get(r.id)) for r in counted), 2)
+    maximum = sum(r.points for r in counted)
     percent = round(100.0 * earned / maximum, 1) if maximum else 0.0
     return Score(
         earned=earned,

@@ -30,18 +30,25 @@ from kata.sandbox.base import AppHandle, Completed, ServiceHandle
 
 requirement = pytest.mark.requirement
 
-__all__ = ["GradedApp", "Replay", "requirement", "expect_status", "trim", "describe"]
+__all__ = ["AppMisbehaved", "GradedApp", "Replay", "requirement", "expect_status", "trim",
+           "describe"]
 
 REQUEST_TIMEOUT_S = 10.0
 MAX_BODY_BYTES = 32 * 2**20  # kata stops reading a response body there
 REPLAY_STEPS = 8  # a replay is at most this many requests (or commands): the last ones
 
 
-class BodyTooLarge(Exception):
+class AppMisbehaved(Exception):
+    """A grader helper's way to say the app's answer is unusable (a closed connection, no
+    reply, a frame it cannot parse): the learner's failure. Any other exception a grader
+    raises outside an assertion is a bug in the grader, and kata's."""
+
+
+class BodyTooLarge(AppMisbehaved):
     pass
 
 
-class EncodingRefused(Exception):
+class EncodingRefused(AppMisbehaved):
     """The app compressed a body kata did not ask to be compressed (kata asks for
     ``identity``): decoding it would let a small bomb fill kata's memory."""
 
@@ -104,11 +111,11 @@ class _CappedBody(httpx.SyncByteStream):
         self._stream.close()
 
 
-class HeadersTooLarge(Exception):
+class HeadersTooLarge(AppMisbehaved):
     pass
 
 
-class RedirectRefused(Exception):
+class RedirectRefused(AppMisbehaved):
     """A request aimed anywhere but the app: a redirect the app answered, followed."""
 
 

@@ -84,6 +84,11 @@ class Requirement(_Strict):
     hidden: bool = False
     timeout_s: float = 60.0
     thresholds: dict[str, Any] = {}
+    # Requirements whose plainest form this one's tests use: when one of them fails, this
+    # one is not graded (0 points, no hint) rather than failing on a knock-on.
+    needs: list[str] = []
+    # Its tests may leave the app broken (malformed input, restarts): graded last.
+    destructive: bool = False
 
 
     @field_validator("tips")
@@ -166,6 +171,49 @@ class Exercise(_Strict):
                 raise ValueError(f"tiebreaker names requirement {t.requirement!r}, which does "
                                  "not exist")
         return self
+
+    @model_validator(mode="after")
+    def _needs_exist_without_cycles(self) -> Exercise:
+        ids = {r.id for r in self.requirements}
+        for r in self.requirements:
+            unknown = [n for n in r.needs if n not in ids]
+            if unknown:
+                raise ValueError(f"requirement {r.id!r} needs {unknown}, which do not exist")
+        self.grading_order()  # raises on a cycle
+        return self
+
+    def grading_order(self) -> list[Requirement]:
+        """Requirements in the order they are graded: what they need first, then exercise
+        order with destructive ones last (so their damage cannot cost another's points)."""
+        by_id = {r.id: r for r in self.requirements}
+        rank = {r.id: (r.destructive, i) for i, r in enumerate(self.requirements)}
+        order: list[Requirement] = []
+        done: set[str] = set()
+
+        def visit(rid: str, path: tuple[str, ...]) -> None:
+            if rid in done:
+                return
+            if rid in path:
+                cycle = " → ".join((*path[path.index(rid):], rid))
+                raise ValueError(f"requirements need each other in a cycle: {cycle}")
+            for n in sorted(by_id[rid].needs, key=rank.__getitem__):
+                visit(n, (*path, rid))
+            done.add(rid)
+            order.append(by_id[rid])
+
+        for rid in sorted(rank, key=rank.__getitem__):
+            visit(rid, ())
+        return order
+
+    def needed_by(self, ids: set[str]) -> set[str]:
+        """``ids`` and every requirement they need, directly or not."""
+        out, todo = set(), list(ids)
+        while todo:
+            rid = todo.pop()
+            if rid not in out:
+                out.add(rid)
+                todo += self.requirement(rid).needs
+        return out
 
     @property
     def max_points(self) -> int:

@@ -205,6 +205,13 @@ def grade(
         actions.publish(reports, json_paths, sys.stdout)
     if record:
         leaderboard_cmd.record(record, reports, catalog)
+    broken = [(r.exercise_id, q.id) for r in reports for q in r.kata_faults]
+    if broken:  # the grader raised outside an assertion about the app: kata's bug, not a score
+        named = ", ".join(f"{e}/{q}" for e, q in broken)
+        err.print(f"[bold red]kata's bug:[/] the grader of {named} broke (not the repository "
+                  "graded); this grade does not count. Report it to kata's maintainers with "
+                  "the traceback in the JSON report (--json FILE).")
+        raise typer.Exit(int(ExitCode.ENVIRONMENT))
     if any(r.problem for r in reports):
         raise typer.Exit(int(ExitCode.REPO))
     passed = all(r.score.passed for r in reports)

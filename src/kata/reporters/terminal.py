@@ -18,6 +18,7 @@ from kata.sanitise import markup, terminal
 
 STYLE = {"pass": ("✔", "green"), "fail": ("✘", "red"), "error": ("!", "yellow"),
          "skipped": ("–", "dim")}
+SHOWN_FAILURES = 3  # failing checks shown per requirement; the JSON report has them all
 
 
 def render_scorecard(report: Report) -> Group:
@@ -28,14 +29,27 @@ def render_scorecard(report: Report) -> Group:
     table.add_column("details", ratio=1)
     for r in report.requirements:
         mark, colour = STYLE[r.status]
+        if r.status == "skipped":  # not graded (--only, a boot failure, a need): one line
+            table.add_row(Text(mark, style=colour), Text(terminal(r.id), style="bold"),
+                          Text(f"{r.points_earned:g}/{r.points_max}"),
+                          Text(terminal(r.message or "not graded"), style=colour))
+            continue
         detail = Text(terminal(r.title))
-        if r.message:
-            detail.append(f"\n{terminal(r.message)}", style=colour if r.status != "pass" else "dim")
+        shown = [f.get("message", "") for f in r.failures[:SHOWN_FAILURES]] or [r.message]
+        for message in filter(None, shown):
+            detail.append(f"\n{terminal(message)}",
+                          style=colour if r.status != "pass" else "dim")
+        if len(r.failures) > SHOWN_FAILURES:
+            detail.append(f"\n… {len(r.failures) - SHOWN_FAILURES} more failing checks: every "
+                          "one is in the JSON report (--json FILE)", style="dim")
+        if r.kata_fault:
+            detail.append("\nkata's bug: the traceback is in the JSON report (--json FILE)",
+                          style="dim")
         if r.status != "pass" and r.hint:
             detail.append(f"\nhint: {terminal(r.hint)}", style="cyan")
         if r.status != "pass" and r.tip:
             detail.append(f"\n{stack_label(report)} tip: {terminal(r.tip)}", style="cyan")
-        if r.status != "pass" and "replay" in r.evidence:
+        if r.status != "pass" and "replay" in r.evidence and not r.kata_fault:
             detail.append("\nreplay: see below", style="dim")
         table.add_row(Text(mark, style=colour), Text(terminal(r.id), style="bold"),
                       Text(f"{r.points_earned:g}/{r.points_max}"), detail)
@@ -75,7 +89,7 @@ def replay_lines(report: Report) -> list[str]:
     which bash runs as pasted."""
     lines = []
     for r in report.requirements:
-        if r.status == "pass" or "replay" not in r.evidence:
+        if r.status == "pass" or "replay" not in r.evidence or r.kata_fault:
             continue
         steps = terminal(r.evidence["replay"]).splitlines()
         if len(steps) == 1:
