@@ -1,18 +1,6 @@
 """Service-level objectives of a load requirement, and their verdicts. Pure: figures in,
-verdicts and the scorecard line out.
-
-In exercise.toml, a requirement of the ``load`` grader states its SLOs as thresholds
-(the format is ``kata.catalog.slo``, checked when the exercise loads)::
-
-    p95_ms = { max = { ref = 3.0, plus = 20 }, zero = { ref = 8.0, plus = 60, cap = 250 } }
-    rps = { min = { ref = 0.5 }, zero = { ref = 0.2 } }
-    error_rate = { max = 0.005, zero = 0.05 }
-
-``max``/``min`` is the full-marks bound, ``zero`` the zero-marks bound; between them the
-credit ramps. A bound is a number, or relative to the reference solution's figure on this
-machine: ``ref × figure + plus``, clamped to ``floor``/``cap`` where an exercise needs an
-absolute limit (a slow machine must not excuse a 2 s p95; a fast one must not demand 3 ms).
-"""
+verdicts and the scorecard line out. The thresholds' format (bounds relative to the
+reference's figures) is ``kata.catalog.slo``, checked when the exercise loads."""
 
 from __future__ import annotations
 
