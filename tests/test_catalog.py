@@ -43,6 +43,12 @@ def test_exercise_is_consistent(exercise_id):
     contract_ids = {r.id for r in ex.requirements if r.grader == "contract"}
     assert contract_ids <= set(markers), f"no tests for {contract_ids - set(markers)}"
     assert set(markers) <= contract_ids, f"tests mark unknown ids {set(markers) - contract_ids}"
+    # the contract stage drops a test with no requirement: it would silently never run
+    marked = {name for names in markers.values() for name in names}
+    tests = {node.name for path in catalog.grader_dir(ex).glob("test_*.py")
+             for node in ast.walk(ast.parse(path.read_text()))
+             if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")}
+    assert tests <= marked, f"tests with no @requirement: {sorted(tests - marked)}"
     mutants = load_mutants(ex)
     assert mutants, f"{exercise_id} has no mutants"
     # The files the graders' options name (their keys and values were checked on load).

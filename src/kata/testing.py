@@ -15,7 +15,6 @@ failing test becomes the evidence in the report (with a curl line to replay it).
 
 from __future__ import annotations
 
-import json
 import random
 import shlex
 import zlib
@@ -368,7 +367,3 @@ class GradedApp:
         if self._http is not None:
             self._http.close()
             self._http = None
-
-
-def json_line(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
