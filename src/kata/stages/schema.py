@@ -189,6 +189,9 @@ def _config(opts: SchemaOptions, base_url: str, seed: int, headers: dict[str, st
     return SchemathesisConfig.from_dict(data)
 
 
+REPLAY_CHARS = 16_000  # schemathesis bounds its generated bodies well below this
+
+
 def _localhost(text: str, base_url: str, port: int) -> str:
     return text.replace(base_url, f"http://localhost:{port}")
 
@@ -369,9 +372,10 @@ def _finding(rec: Any, case_id: str, node: Any, base_url: str, port: int) -> Fin
         detail=_detail(failure),
         request=trim(_localhost(request, base_url, port), 200),
         response=answered,
-        # kata's own Accept-Encoding is no part of what the learner needs to replay
+        # kata's own Accept-Encoding is no part of what the learner needs to replay; a replay
+        # cut short is useless (curl puts the URL last), so the bound is only against floods
         replay=trim(_localhost(node.failure_info.code_sample, base_url, port)
-                    .replace("-H 'Accept-Encoding: identity' ", ""), 400),
+                    .replace("-H 'Accept-Encoding: identity' ", ""), REPLAY_CHARS),
     )
 
 
