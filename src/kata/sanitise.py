@@ -51,6 +51,13 @@ def terminal(text: str) -> str:
     return _CONTROLS.sub("", _ESCAPES.sub("", text.replace("\r\n", "\n")))
 
 
+def visible(text: str) -> str:
+    """For text a person will copy (``kata doctor``'s proposal): each control character
+    shown as its code instead of removed, so what was in the learner's file stays seen."""
+    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256
+                         else f"\\u{ord(m.group()):04x}", text)
+
+
 def terminal_text(text: str, style: str = "") -> object:
     """A rich ``Text`` of ``terminal(text)``: shown as is, its brackets never read as markup."""
     from rich.text import Text

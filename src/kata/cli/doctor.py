@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import tomllib
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import typer
 
 from kata.cli._shared import catalog_or_none, edge
 from kata.errors import UsageError
+from kata.sanitise import visible
 
 
 @edge
@@ -32,9 +32,9 @@ def doctor(
             facts = facts_of(catalog.get(exercise))  # unknown: a usage error naming the ids
     proposal = propose(repo, exercise, facts)
     # plain text, never wrapped: the TOML part is meant to be copied as it is
-    typer.echo(f"# kata.toml for {_plain(str(repo))} (proposed by `kata doctor`; the repo is "
+    typer.echo(f"# kata.toml for {visible(str(repo))} (proposed by `kata doctor`; the repo is "
                "unchanged)")
-    typer.echo(_plain(proposal.text()), nl=False)
+    typer.echo(visible(proposal.text()), nl=False)
     if facts is None:
         typer.echo("\nnote: pass --exercise ID to fill in the exercise's service addresses")
 
@@ -51,11 +51,3 @@ def _named_exercise(repo: Path) -> str | None:
     return named if isinstance(named, str) else None
 
 
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def _plain(text: str) -> str:
-    """The learner's file names and values, with no control character left to steer the
-    terminal (escape sequences, bidi overrides): each shown as its code."""
-    return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256
-                       else f"\\u{ord(m.group()):04x}", text)
