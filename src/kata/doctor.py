@@ -65,19 +65,6 @@ def read_text(path: Path) -> str:
         return ""
 
 
-def stack(root: Path) -> str:
-    """The repository's language from its manifest files: python, node, go or ""."""
-    names = {p.name for p in root.iterdir() if p.is_file()} if root.is_dir() else set()
-    for manifest, language in (("go.mod", "go"), ("package.json", "node"),
-                               ("pyproject.toml", "python"), ("requirements.txt", "python"),
-                               ("Pipfile", "python"), ("setup.py", "python")):
-        if manifest in names:
-            return language
-    found = {p.suffix for p in repo_files(root)[:500]}
-    return ("python" if ".py" in found else "go" if ".go" in found
-            else "node" if found & {".js", ".ts", ".mjs"} else "")
-
-
 # -- Dockerfiles -----------------------------------------------------------------------
 def instructions(dockerfile: str) -> list[tuple[str, str]]:
     """(INSTRUCTION, arguments) per instruction: continuation lines joined, comments out."""
