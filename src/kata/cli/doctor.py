@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 import typer
@@ -40,14 +39,11 @@ def doctor(
 
 
 def _named_exercise(repo: Path) -> str | None:
-    cfg = repo / "kata.toml"
-    if not cfg.is_file() or cfg.is_symlink():
-        return None
-    try:
-        named = tomllib.loads(cfg.read_text(encoding="utf-8", errors="replace")[:100_000]).get(
-            "exercise")
-    except tomllib.TOMLDecodeError as e:
-        raise UsageError(f"{cfg} is not valid TOML: {e}", "fix kata.toml") from None
-    return named if isinstance(named, str) else None
+    """The one exercise the repo's kata.toml names, read as kata grade reads it (a bad
+    key is named there, with its fix)."""
+    from kata.repo import open_repo
+
+    named = open_repo(repo).exercises
+    return named[0] if len(named) == 1 else None
 
 
