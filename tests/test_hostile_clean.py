@@ -59,3 +59,34 @@ def test_clean_keeps_to_its_own_state_directory(tmp_path: Path):
             remove_run(client(), run)
     verdict("clean: other state dir", "kept run untouched by another state directory's "
             "clean; removed and named by its own", time.monotonic() - start)
+
+
+def test_a_run_removed_after_its_network_went_drops_the_host_block():
+    """A Ctrl-C between removing the build network and dropping its iptables rule once left
+    the rule behind (CI: 'iptables INPUT rule for kb…'); removing the run drops it, since
+    the bridge name is the run's."""
+    from kata.sandbox.docker import _add_host_block, _blocked_bridges
+
+    run = "0ddba11c0ffee0"
+    bridge = f"kb{run[:12]}"
+    assert _add_host_block(bridge), "iptables could not add the rule"
+    try:
+        assert bridge in _blocked_bridges()
+        remove_run(client(), run)  # no network, no container: only the rule remains
+        assert bridge not in _blocked_bridges()
+    finally:
+        remove_run(client(), run)
+
+
+def test_the_next_run_drops_a_host_block_whose_network_is_gone():
+    """The rule of a kata killed outright (SIGKILL) between the two removals names no live
+    network and carries no label; the next run's reaping still finds and drops it."""
+    from kata.sandbox.docker import _add_host_block, _blocked_bridges, reap_orphans
+
+    bridge = "kt0ddba11c0fef"
+    assert _add_host_block(bridge), "iptables could not add the rule"
+    try:
+        reap_orphans(client())
+        assert bridge not in _blocked_bridges()
+    finally:
+        remove_run(client(), "0ddba11c0fef")

@@ -154,6 +154,9 @@ def reap_orphans(client: docker.DockerClient, include_kept: bool = False,
             dead.add(run)
     for run in dead:
         remove_run(client, run)
+    # A rule outlives its network only when a kata was stopped between the two removals;
+    # it matches no traffic, but it is kata's debris on the host and nothing labels it.
+    _drop_orphan_host_blocks(client, None)
     return sorted(dead)
 
 
@@ -190,6 +193,7 @@ def remove_run(client: docker.DockerClient, run_id: str | None) -> None:
             _remove_network_by_force(client, n.id)
         # after the network is gone: a container still on it stays blocked until then
         _drop_host_block(n.attrs.get("Options", {}).get("com.docker.network.bridge.name", ""))
+    _drop_orphan_host_blocks(client, run_id)
     for v in client.volumes.list(filters={"label": label}):
         try:
             v.remove(force=True)
@@ -268,12 +272,22 @@ def _remove_network_by_force(client: docker.DockerClient, network_id: str,
 
 
 # The host firewall rule that stops the app network from reaching the host itself.
+IPTABLES_BUSY = 4  # iptables' exit code for a busy xtables lock (dockerd takes it too)
+IPTABLES_BUSY_S = 60.0
+
+
 def _iptables(*args: str) -> bool:
+    """Run iptables; a busy lock is retried (bounded), since a rule left behind or never
+    added is worse than a wait. False when the command failed for any other reason."""
     if not shutil.which("iptables"):
         return False
-    done = subprocess.run(["iptables", "-w", "5", *args], capture_output=True, check=False,
-                          timeout=60)
-    return done.returncode == 0
+    end = time.monotonic() + IPTABLES_BUSY_S
+    while True:  # bounded by IPTABLES_BUSY_S
+        done = subprocess.run(["iptables", "-w", "10", *args], capture_output=True,
+                              check=False, timeout=60)
+        if done.returncode != IPTABLES_BUSY or time.monotonic() >= end:
+            return done.returncode == 0
+        time.sleep(0.2)
 
 
 def _host_block_rule(bridge: str) -> list[str]:
@@ -290,6 +304,33 @@ def _drop_host_block(bridge: str) -> None:
         for _ in range(16):  # one rule per network; a few more if a run was retried
             if not _iptables("-D", *_host_block_rule(bridge)):
                 break
+
+
+def _run_bridges(run_id: str) -> set[str]:
+    """The bridge names a run's networks get: the app network's and the build's."""
+    return {f"kt{run_id[:12]}", f"kb{run_id[:12]}"}
+
+
+def _blocked_bridges() -> set[str]:
+    """Bridges with a kata host-block rule in the INPUT chain now."""
+    if not shutil.which("iptables"):
+        return set()
+    rules = subprocess.run(["iptables", "-w", "10", "-S", "INPUT"], capture_output=True,
+                           text=True, check=False, timeout=60).stdout
+    return set(re.findall(r"-i (k[tb][0-9a-f]{12}) .*-j DROP", rules))
+
+
+def _drop_orphan_host_blocks(client: docker.DockerClient, run_id: str | None) -> None:
+    """Drop the host blocks whose network is gone. A run cut short between removing a
+    network and dropping its rule (a Ctrl-C right after the build network went) leaves
+    one; bridge names are derived from the run id, so the rule is found again here."""
+    candidates = _run_bridges(run_id) if run_id else _blocked_bridges()
+    if not candidates:
+        return
+    live = {(n.attrs.get("Options") or {}).get("com.docker.network.bridge.name")
+            for n in client.networks.list()}
+    for bridge in sorted(candidates - live):
+        _drop_host_block(bridge)
 
 
 class _Watch:
