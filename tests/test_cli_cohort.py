@@ -136,3 +136,45 @@ def test_why_a_learner_was_not_graded_and_whose_side_it_is():
     assert _not_graded(UsageError("kata.toml is not valid TOML"))[1] is ExitCode.REPO
     assert _not_graded(NoDockerfile("no Dockerfile"))[1] is ExitCode.REPO
     assert _not_graded(KataError("Docker went away"))[1] is ExitCode.ENVIRONMENT
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_a_cohort_at_two_jobs_gives_the_verdicts_of_a_serial_one(tmp_path):
+    """`--jobs 2` grades learners side by side; the load phase still runs alone on the host,
+    so each learner keeps the verdict serial grading gives: the reference everything, each
+    mutant exactly what `kata verify` (serial, in this same CI run) says it loses — one of
+    them a load loss, the figure a neighbour could distort. A folder kata cannot read is
+    that learner's row, as serially."""
+    from kata.catalog import load_catalog
+    from kata.mutants import load_mutants, materialize
+
+    ex = load_catalog().get("kv-store")
+    mutants = {m.name: m for m in load_mutants(ex)}
+    picked = ["one-client-at-a-time", "blocks-per-command"]
+    learners = tmp_path / "learners"
+    folders = [materialize(ex, mutants[n], learners / n) for n in picked]
+    folders.append(materialize(ex, mutants[picked[0]], learners / "reference"))
+    for edit in mutants[picked[0]].edit:  # undo: the reference itself, under a learner's name
+        (folders[-1] / edit.file).write_text(
+            (ex.reference_path / edit.file).read_text("utf-8"), "utf-8")
+    broken = learners / "unreadable"
+    broken.mkdir()
+    (broken / "kata.toml").write_text("port = 'eighty'\n")
+    done = subprocess.run(
+        [str(KATA), "cohort", "kv-store", *map(str, folders), str(broken), "--jobs", "2",
+         "--reports", str(tmp_path / "r")],
+        capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"}, timeout=600,
+    )
+    assert "Traceback" not in done.stdout + done.stderr, done.stderr[-3000:]
+    assert done.returncode == 3, done.stdout + done.stderr[-3000:]  # one unreadable repo
+    lines = {ln.split()[0]: ln for ln in done.stdout.splitlines() if ln.strip()}
+    assert "not graded" in lines["unreadable"] and "port" in lines["unreadable"], lines
+    from kata.report import Report
+
+    for name in ["reference", *picked]:
+        report = Report.model_validate_json((tmp_path / "r" / f"{name}.kv-store.json")
+                                            .read_text())
+        lost = {r.id for r in report.requirements if r.status != "pass"}
+        expected = set() if name == "reference" else set(mutants[name].breaks)
+        assert lost == expected, (name, lost, done.stdout)

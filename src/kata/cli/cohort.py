@@ -1,4 +1,5 @@
-"""`kata cohort`: an instructor grades many learners' repositories, one after another.
+"""`kata cohort`: an instructor grades many learners' repositories, one after another or
+(``--jobs N``) N at a time.
 
 Nothing one learner's repository holds may stop another learner's grade or record:
 
@@ -8,13 +9,24 @@ Nothing one learner's repository holds may stop another learner's grade or recor
 * with ``--record`` each grade is recorded as soon as it is made, in its own transaction,
   so an interrupted cohort keeps every grade made before the interruption, and
   ``--resume`` skips the learners already recorded at the commit their folder is at;
-* what the learner wrote reaches the terminal only through ``sanitise.terminal``.
+* what the learner wrote reaches the terminal only through ``sanitise.terminal``;
+* with ``--jobs N`` each learner is graded by a `kata grade` process of its own (pytest and
+  schemathesis run inside the grading process and are not thread-safe); every kata grade
+  takes turns around measuring phases host-wide (``gate.PhaseGate``), so a load figure is
+  the same as in a serial cohort.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import signal
 import subprocess
+import sys
+import tempfile
+import time
 import traceback
+from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,6 +96,61 @@ def _not_graded(e: BaseException) -> tuple[str, ExitCode]:
             "please report it", ExitCode.ENVIRONMENT)
 
 
+def _child_failure(code: int, log: Path) -> tuple[str, ExitCode]:
+    """Why a `kata grade` child left no report: its `error:` line, and whose side it is."""
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", log.read_text("utf-8", "replace")[-8000:])
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    said = [line.removeprefix("error:").strip() for line in lines if line.startswith("error:")]
+    message = (said or lines[-1:] or [f"exit {code}"])[-1][:300]
+    if code in (ExitCode.USAGE, ExitCode.REPO):
+        return f"not graded: {message}", ExitCode.REPO
+    return f"not graded, kata's side: {message}", ExitCode.ENVIRONMENT
+
+
+def _grade_apart(exercise: str, work: list[tuple[int, Path]], seed: int, jobs: int,
+                 ) -> Iterator[tuple[int, Report | tuple[str, ExitCode]]]:
+    """Grade each (index, folder) in a `kata grade` process of its own, ``jobs`` at a time;
+    yield each index with its report, or why there is none, as soon as it is known."""
+    pending = list(work)
+    # not a step of a GitHub workflow of its own: the cohort, not each child, reports there
+    child_env = {k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"}
+    running: list[tuple[int, subprocess.Popen, Path, Path]] = []
+    with tempfile.TemporaryDirectory(prefix="kata-cohort-") as tmp:
+        try:
+            while pending or running:  # bounded: every child has the grade's own deadlines
+                while pending and len(running) < jobs:
+                    i, path = pending.pop(0)
+                    report, log = Path(tmp, f"{i}.json"), Path(tmp, f"{i}.log")
+                    cmd = [sys.executable, "-m", "kata", "grade", exercise, str(path),
+                           "--json", str(report), "--seed", str(seed), "--learner", path.name,
+                           "--no-history"]
+                    with log.open("w") as sink:
+                        running.append((i, subprocess.Popen(
+                            cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=sink, env=child_env), report, log))
+                time.sleep(0.2)
+                still = []
+                for i, proc, report, log in running:
+                    code = proc.poll()
+                    if code is None:
+                        still.append((i, proc, report, log))
+                    elif code == ExitCode.INTERRUPTED:
+                        raise KeyboardInterrupt
+                    elif report.is_file():
+                        yield i, Report.model_validate_json(report.read_text("utf-8"))
+                    else:
+                        yield i, _child_failure(code, log)
+                running = still
+        finally:  # interrupted: each child removes its sandbox on SIGINT, as kata does
+            for _, proc, _, _ in running:
+                proc.send_signal(signal.SIGINT)
+            for _, proc, _, _ in running:
+                try:
+                    proc.wait(60)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+
 @edge
 def cohort(
     exercise: str = typer.Argument(..., help="exercise id"),
@@ -96,8 +163,12 @@ def cohort(
     seed: int = typer.Option(1, help="seed for generated test data"),
     resume: bool = typer.Option(False, "--resume", help="skip learners --record already holds "
                                 "at the commit their folder is at (after an interruption)"),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, max=16,
+                             help="grade this many learners at a time (load phases still "
+                             "run alone on the host)"),
 ) -> None:
-    """For instructors: grade many learners' repositories, one after another, and rank them.
+    """For instructors: grade many learners' repositories, one after another (or --jobs N
+    at a time), and rank them.
 
     One learner's repository never stops another's grade: a learner kata cannot grade is
     listed with the reason and the cohort goes on. Exit 0 when every learner was graded
@@ -127,26 +198,41 @@ def cohort(
         store = stack.enter_context(open_store(record)) if record else None
         done = ({(e.learner, e.commit) for e in store.entries() if e.exercise_id == ex.id}
                 if store is not None and resume else set())
-        for i, path in enumerate(folders, 1):
-            name = path.name
-            err.print(Text.assemble((f"{i}/{len(folders)} ", "bold"), terminal(name)))
-            row = Row(terminal(name))
-            rows.append(row)
+        todo: list[tuple[int, Path]] = []
+        for i, path in enumerate(folders):
+            rows.append(Row(terminal(path.name)))
             if resume:
                 commit = folder_commit(path)
-                if commit and (name, commit) in done:
-                    row.result = Text(f"already recorded at {commit[:12]} (--resume)", style="dim")
+                if commit and (path.name, commit) in done:
+                    rows[i].result = Text(f"already recorded at {commit[:12]} (--resume)",
+                                          style="dim")
                     continue
-            try:
-                report = _grade_one(catalog, ex, path, GradeOptions(seed=seed, learner=name),
-                                    client, verbose=False)
-            except KeyboardInterrupt:
-                raise
-            except Exception as e:  # this learner only: see the module's docstring
-                reason, row.failure = _not_graded(e)
+            todo.append((i, path))
+
+        def serially() -> Iterator[tuple[int, Report | tuple[str, ExitCode]]]:
+            for i, path in todo:
+                err.print(Text.assemble((f"{i + 1}/{len(folders)} ", "bold"),
+                                        terminal(path.name)))
+                try:
+                    yield i, _grade_one(catalog, ex, path,
+                                        GradeOptions(seed=seed, learner=path.name),
+                                        client, verbose=False)
+                except KeyboardInterrupt:
+                    raise
+                except Exception as e:  # this learner only: see the module's docstring
+                    yield i, _not_graded(e)
+
+        graded = serially() if jobs == 1 else _grade_apart(ex.id, todo, seed, jobs)
+        for i, outcome in graded:
+            row, name = rows[i], folders[i].name
+            if not isinstance(outcome, Report):
+                reason, row.failure = outcome
                 row.result = Text(terminal(reason), style="red")
-                err.print(row.result)
+                err.print(Text.assemble(terminal(name), ": "), row.result)
                 continue
+            report = outcome
+            if jobs > 1:
+                err.print(Text.assemble(terminal(name), f": {report.score.percent:g}%"))
             row.score = f"{report.score.earned:g}/{report.score.max}"
             row.percent = f"{report.score.percent:g}"
             row.result = _result(report)

@@ -223,12 +223,23 @@ def _grade_one(catalog: Catalog, ex: Exercise, path: Path | Repo, options, clien
     """One exercise on one folder (or a repository already opened for it) with the real
     sandbox and the progress display."""
     from kata.engine import grade as run_grade
+    from kata.events import Event
+    from kata.gate import PhaseGate
     from kata.repo import open_repo
     from kata.sandbox.docker import DockerSandbox
+    from kata.verify import measuring
 
     repo = path if isinstance(path, Repo) else open_repo(path).for_exercise(ex.id)
     check_config(ex, repo.app)
     progress = Progress(err, verbose)
+    # Gradings on one host (a cohort's --jobs, two terminals) take turns around measuring
+    # phases, so a load figure is never a neighbour's.
+    gate = PhaseGate(measuring(ex))
+
+    def emit(event: Event) -> None:
+        gate(event)  # first: a measuring phase starts only once it runs alone
+        progress(event)
+
     try:
         return run_grade(
             ex,
@@ -237,9 +248,10 @@ def _grade_one(catalog: Catalog, ex: Exercise, path: Path | Repo, options, clien
             lambda e, run_id: DockerSandbox(limits=e.limits, run_id=run_id, client=client,
                                             data_dir=e.app.data_dir, keep=options.keep),
             options,
-            progress,
+            emit,
         )
     finally:
+        gate.leave()
         progress.stop()
 
 
