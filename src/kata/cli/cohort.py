@@ -260,3 +260,34 @@ def cohort(
         err.print(Text(f"{missing} learner(s) not graded or not recorded: see the table",
                        style="bold red"))
         raise typer.Exit(int(max(failures)))
+
+
+@edge
+def cohort_plan(
+    exercise: str = typer.Argument(..., help="exercise id"),
+    roster: Path = typer.Argument(..., help="CSV: learner,repository[,ref] (owner/name)"),
+    output: Path = typer.Option(Path(".github/workflows/kata-cohort.yml"), "--output", "-o",
+                                help="where to write the workflow"),
+    action: str = typer.Option(os.environ.get("KATA_ACTION", "OWNER/kata@v1"), "--action",
+                               help="the kata Action: <owner>/kata@<version>"),
+    max_parallel: int = typer.Option(20, "--max-parallel", min=1, max=256,
+                                     help="learners graded at once per matrix job"),
+) -> None:
+    """For instructors: write a GitHub Actions workflow that grades every learner of ROSTER
+    (a matrix job each, chunks of 256) and imports the reports into a leaderboard."""
+    from kata.cli._shared import catalog_or_none
+    from kata.plan import actions
+    from kata.plan.roster import read_roster
+
+    catalog = catalog_or_none()
+    if catalog is not None:  # an unknown id is a usage error naming the known ones
+        catalog.get(exercise)
+    if "/" not in action or "@" not in action:
+        raise UsageError(f"--action {action!r} is not <owner>/<repo>@<version>",
+                         "e.g. --action my-org/kata@v1")
+    learners = read_roster(roster)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(actions.workflow(exercise, learners, action, max_parallel), "utf-8")
+    jobs = len(actions.chunks(learners))
+    out.print(Text(f"wrote {output}: {len(learners)} learner(s) in {jobs} matrix job(s), "
+                   f"{max_parallel} at a time; commit it and start it from the Actions tab"))

@@ -387,6 +387,7 @@ def version() -> None:
 app.add_typer(leaderboard_cmd.app, name="leaderboard")
 app.command("init")(init_cmd.init)
 app.command("cohort")(cohort_cmd.cohort)
+app.command("cohort-plan")(cohort_cmd.cohort_plan)
 app.command("doctor")(doctor_cmd.doctor)
 
 
