@@ -129,3 +129,66 @@ def test_the_import_step_makes_the_leaderboard_from_real_reports(tmp_path):
     board = summary.read_text()
     assert board.index("ann") < board.index("bob") and "eve" not in board, board
     assert (work / "board.html").is_file() and (work / "cohort.db").is_file()
+
+
+# -- Kubernetes ---------------------------------------------------------------------------
+def _k8s(tmp_path: Path, n: int = 3) -> tuple[list[dict], list[dict]]:
+    out = tmp_path / "cohort.yaml"
+    done = runner.invoke(app, ["cohort-plan", "rest-api", str(_roster(tmp_path, n)),
+                               "--target", "kubernetes", "-o", str(out), "--max-parallel", "2"])
+    assert done.exit_code == 0, done.output
+    assert "kubectl apply" in done.output
+    read = YAML(typ="safe", pure=True)
+    return (list(read.load_all(out.read_text())),
+            list(read.load_all((tmp_path / "cohort-leaderboard.yaml").read_text())))
+
+
+def test_the_kubernetes_plan_is_valid_against_the_kubernetes_schemas(tmp_path):
+    import kubernetes_validate
+    from kubernetes_validate.utils import ValidationError
+
+    grading, collecting = _k8s(tmp_path, 3)
+    for doc in grading + collecting:
+        kubernetes_validate.validate(doc, "1.30.0", strict=True)  # raises on any finding
+    job = next(d for d in grading if d["kind"] == "Job")
+    assert job["spec"]["completionMode"] == "Indexed"
+    assert (job["spec"]["completions"], job["spec"]["parallelism"]) == (3, 2)
+    # the schemas are really read: a misspelt field, or a sidecar before 1.29, is refused
+    typo = json.loads(json.dumps(job))
+    typo["spec"]["parallelizm"] = typo["spec"].pop("parallelism")
+    with pytest.raises(ValidationError):
+        kubernetes_validate.validate(typo, "1.30.0", strict=True)
+    with pytest.raises(ValidationError):
+        kubernetes_validate.validate(job, "1.27.0", strict=True)
+
+
+def test_each_index_grades_its_own_learner(tmp_path):
+    """The pod's script, run with bash for index 1, fetches and grades the roster's second
+    learner. git, docker and kata are stand-ins that log their arguments: this checks the
+    script's own logic (which line, which words), not grading."""
+    from kata.plan import kubernetes
+
+    grading, _ = _k8s(tmp_path, 3)
+    roster = next(d for d in grading if d["kind"] == "ConfigMap")["data"]["learners.tsv"]
+    (tmp_path / "learners.tsv").write_text(roster)
+    bin_ = tmp_path / "bin"
+    bin_.mkdir()
+    for tool in ("git", "docker", "kata"):
+        (bin_ / tool).write_text(f'#!/bin/sh\necho "{tool} $*" >> "{tmp_path}/calls"\n'
+                                 + ('touch "$REPORTS/l0001.json"\n' if tool == "kata" else ""))
+        (bin_ / tool).chmod(0o755)
+    env = {"PATH": f"{bin_}{os.pathsep}{os.environ['PATH']}", "JOB_COMPLETION_INDEX": "1",
+           "ROSTER": str(tmp_path / "learners.tsv"), "REPORTS": str(tmp_path),
+           "WORKDIR": str(tmp_path / "w"), "EXERCISE": "rest-api"}
+    done = subprocess.run(["sh", "-c", kubernetes.GRADE], env=env, capture_output=True,
+                          text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    calls = (tmp_path / "calls").read_text().splitlines()
+    assert f"git -C {tmp_path}/w/learner fetch -q --depth 1 https://github.com/org-1/api main" \
+        in calls, calls
+    assert (f"kata grade rest-api {tmp_path}/w/learner --learner l0001 --json "
+            f"{tmp_path}/l0001.json --no-history") in calls, calls
+    beyond = subprocess.run(["sh", "-c", kubernetes.GRADE],
+                            env={**env, "JOB_COMPLETION_INDEX": "3"}, capture_output=True,
+                            text=True, timeout=30)
+    assert beyond.returncode == 2 and "no learner at index 3" in beyond.stderr

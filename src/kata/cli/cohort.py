@@ -266,28 +266,53 @@ def cohort(
 def cohort_plan(
     exercise: str = typer.Argument(..., help="exercise id"),
     roster: Path = typer.Argument(..., help="CSV: learner,repository[,ref] (owner/name)"),
-    output: Path = typer.Option(Path(".github/workflows/kata-cohort.yml"), "--output", "-o",
-                                help="where to write the workflow"),
+    target: str = typer.Option("actions", "--target",
+                               help="actions (a GitHub workflow) or kubernetes (Jobs)"),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="where to write it (actions: "
+        ".github/workflows/kata-cohort.yml; kubernetes: kata-cohort-<id>.yaml, and the "
+        "leaderboard Job beside it as …-leaderboard.yaml)"),
     action: str = typer.Option(os.environ.get("KATA_ACTION", "OWNER/kata@v1"), "--action",
-                               help="the kata Action: <owner>/kata@<version>"),
+                               help="actions: the kata Action, <owner>/kata@<version>"),
+    image: str = typer.Option("ghcr.io/OWNER/kata:v1", "--image",
+                              help="kubernetes: an image with kata, git and the docker CLI"),
     max_parallel: int = typer.Option(20, "--max-parallel", min=1, max=256,
-                                     help="learners graded at once per matrix job"),
+                                     help="learners graded at once (per matrix job)"),
 ) -> None:
-    """For instructors: write a GitHub Actions workflow that grades every learner of ROSTER
-    (a matrix job each, chunks of 256) and imports the reports into a leaderboard."""
+    """For instructors: write what grades every learner of ROSTER on an engine you already
+    run — a GitHub Actions workflow (a matrix job each, chunks of 256) or Kubernetes Jobs
+    (an Indexed Job, one completion each) — and imports the reports into a leaderboard."""
     from kata.cli._shared import catalog_or_none
-    from kata.plan import actions
+    from kata.plan import actions, kubernetes
     from kata.plan.roster import read_roster
 
     catalog = catalog_or_none()
     if catalog is not None:  # an unknown id is a usage error naming the known ones
         catalog.get(exercise)
-    if "/" not in action or "@" not in action:
+    if target not in ("actions", "kubernetes"):
+        raise UsageError(f"--target {target!r} is not a target kata can plan for",
+                         "use --target actions or --target kubernetes")
+    if target == "actions" and ("/" not in action or "@" not in action):
         raise UsageError(f"--action {action!r} is not <owner>/<repo>@<version>",
                          "e.g. --action my-org/kata@v1")
     learners = read_roster(roster)
+    if target == "actions":
+        output = output or Path(".github/workflows/kata-cohort.yml")
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(actions.workflow(exercise, learners, action, max_parallel), "utf-8")
+        jobs = len(actions.chunks(learners))
+        out.print(Text(f"wrote {output}: {len(learners)} learner(s) in {jobs} matrix job(s), "
+                       f"{max_parallel} at a time; commit it and start it from the Actions "
+                       "tab"))
+        return
+    output = output or Path(f"kata-cohort-{exercise}.yaml")
+    after = output.with_name(f"{output.stem}-leaderboard{output.suffix or '.yaml'}")
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(actions.workflow(exercise, learners, action, max_parallel), "utf-8")
-    jobs = len(actions.chunks(learners))
-    out.print(Text(f"wrote {output}: {len(learners)} learner(s) in {jobs} matrix job(s), "
-                   f"{max_parallel} at a time; commit it and start it from the Actions tab"))
+    head = f"# Written by `kata cohort-plan {exercise} --target kubernetes`.\n"
+    output.write_text(kubernetes.dump(kubernetes.grading(exercise, learners, image,
+                                                         max_parallel), head), "utf-8")
+    after.write_text(kubernetes.dump(kubernetes.collecting(exercise, image), head), "utf-8")
+    job = kubernetes.job_name(exercise)
+    out.print(Text(f"wrote {output} ({len(learners)} learner(s), {max_parallel} at a time) "
+                   f"and {after}:\n  kubectl apply -f {output}\n  kubectl wait --for="
+                   f"condition=complete --timeout=24h job/{job}\n  kubectl apply -f {after}"))
