@@ -30,14 +30,13 @@ from kata.catalog import load_catalog
 from kata.engine import GradeOptions, grade
 from kata.repo import open_repo
 from kata.sandbox.docker import DockerSandbox, connect
-from kata.stages.load import options_of
 
 
 def configured_load_s(exercise) -> float:
     """The seconds the exercise's load profile measures (warm-up included), 0 without one."""
     if "load" not in exercise.graders_used:
         return 0.0
-    opts = options_of(exercise.graders.get("load", {}), exercise.id)
+    opts = exercise.graders.load
     return opts.warmup_s + opts.duration_s
 
 
