@@ -102,7 +102,6 @@ def test_a_payload_edited_to_expire_later_is_401(api: Api) -> None:
 @requirement("deleted-user")
 def test_a_deleted_users_token_is_401(api: Api) -> None:
     user = api.user()
-    api.create_note(user)
     r = api.http.delete("/users/me", headers=user.auth)
     expect(r, 204, why="deleting the caller's own account")
     if r.content:
