@@ -12,7 +12,6 @@ from typing import get_args
 import httpx
 import pytest
 from _stubapi import CONTRACT, TOKEN, Behaviour, public_contract, serve
-
 from pydantic import ValidationError
 
 from kata.catalog.graders import Check

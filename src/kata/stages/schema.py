@@ -204,6 +204,7 @@ def run_schemathesis(contract: Path, base_url: str, port: int, opts: SchemaOptio
     from hypothesis.configuration import set_hypothesis_home_dir
     from schemathesis.core.errors import LoaderError
     from schemathesis.engine import from_schema
+    from schemathesis.schemas import BaseSchema
 
     from kata.paths import state_dir
 
@@ -211,6 +212,7 @@ def run_schemathesis(contract: Path, base_url: str, port: int, opts: SchemaOptio
     set_hypothesis_home_dir(str(state_dir() / "hypothesis"))
 
     config = _config(opts, base_url, seed, headers or {})
+    schema: BaseSchema
     try:
         schema = schemathesis.openapi.from_path(str(contract), config=config)
     except (LoaderError, OSError) as e:
