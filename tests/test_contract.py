@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kata.catalog.models import Exercise
+from kata.catalog.models import App, Exercise
 from kata.outcomes import Status
 from kata.sandbox.fake import FakeApp
 from kata.stages.contract import contract
@@ -54,3 +54,19 @@ def test_a_crash_costs_one_requirement_and_the_app_is_revived(tmp_path: Path):
     assert outcomes["after"].status is Status.PASS, outcomes["after"].message
     # ready() once after the restart, once as the still-answering check before "after"
     assert app.restarts == 1 and readied == [1, 1]
+
+
+def test_graders_know_the_environment_the_exercise_gives_the_app(tmp_path: Path):
+    """A grader that acts as a party the app trusts (it signs tokens with the app's key)
+    reads the exercise's [app] env as app.env."""
+    (tmp_path / "test_env.py").write_text(
+        "from kata.testing import requirement\n\n\n"
+        "@requirement('after')\n"
+        "def test_env(app):\n"
+        "    assert app.env == {'JWT_SECRET': 'k3y'}, app.env\n")
+    ex = _exercise().model_copy(update={"app": App(env={"JWT_SECRET": "k3y"})})
+    ctx = StageContext(name="contract", exercise=ex, grader_dir=tmp_path,
+                       requirements=[ex.requirement("after")], app=FakeApp(port=8000),
+                       services={}, seed=1, ready=lambda: None)
+    [outcome] = contract(ctx)
+    assert outcome.status is Status.PASS, outcome.message

@@ -24,6 +24,12 @@ CASES = [
         'psycopg2.OperationalError: connection to server at "localhost" (127.0.0.1), '
         "port 5432 failed: Connection refused"))),
     ("missing-tables", Clues(problem_kind="", app_log='relation "items" does not exist')),
+    ("passlib-bcrypt5", Clues(problem_kind="", app_log=(
+        '  File "/usr/local/lib/python3.12/site-packages/passlib/handlers/bcrypt.py", line 421,'
+        " in _finalize_backend_mixin\n    if detect_wrap_bug(IDENT_2A):\n"
+        '  File "…/passlib/handlers/bcrypt.py", line 655, in _calc_checksum\n'
+        "    hash = _bcrypt.hashpw(secret, config)\nValueError: password cannot be longer "
+        "than 72 bytes, truncate manually if necessary (e.g. my_password[:72])\n"))),
     ("listens-on-localhost", Clues(problem_kind="never-ready", port=8000,
                                    listening=[("127.0.0.1", 8000)])),
     ("wrong-port", Clues(problem_kind="never-ready", port=8000, listening=[("0.0.0.0", 5000)])),

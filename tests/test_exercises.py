@@ -95,3 +95,18 @@ def test_mutants_that_keep_their_load_verdicts_take_the_short_profile():
                 assert graded.graders.load.duration_s <= SHORT_DURATION_S
                 seen_short += 1
     assert seen_short and seen_full  # the catalog has both kinds: this test checks something
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_a_known_dependency_clash_is_named_on_the_scorecard(tmp_path):
+    """notes-jwt's passlib-bcrypt5 mutant answers 500 to every register; the report names
+    the cause (passlib's self-test against bcrypt 5), read from the app's log."""
+    from kata.mutants import materialize
+
+    ex = CATALOG.get("notes-jwt")
+    mutant = next(m for m in load_mutants(ex) if m.name == "passlib-bcrypt5")
+    report = grade_folder("notes-jwt", materialize(ex, mutant, tmp_path / "repo"),
+                          only={"register"})
+    assert [r.status for r in report.requirements if r.id == "register"] == ["fail"]
+    assert [d.id for d in report.diagnoses] == ["passlib-bcrypt5"]

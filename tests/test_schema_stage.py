@@ -12,8 +12,10 @@ from typing import get_args
 import httpx
 import pytest
 from _stubapi import CONTRACT, TOKEN, Behaviour, public_contract, serve
+from pydantic import ValidationError
 
 from kata.catalog.graders import Check
+from kata.errors import ExerciseInvalid
 from kata.outcomes import Status
 from kata.stages.schema import (
     CHECK_WORDS,
@@ -167,6 +169,31 @@ def test_schemathesis_sends_the_token(tmp_path):
         with_token = run_schemathesis(path, base, port, FAST, 1, headers)
     assert refused == 0 and b.authorized > 10
     assert without.findings == [] and with_token.findings == []
+
+
+# -- operations left out ------------------------------------------------------------------
+def test_an_excluded_operation_is_never_generated(tmp_path):
+    opts = FAST.model_copy(update={"exclude": ["GET /things/{id}"]})
+    with serve(Behaviour()) as (host, port, b):
+        run = run_schemathesis(_contract(tmp_path, public_contract()), f"http://{host}:{port}",
+                               port, opts, 1)
+    assert run.operations == 1 and run.cases > 0
+    assert b.seen and not [s for s in b.seen if s.startswith("GET /things")]
+
+
+def test_excluding_what_the_contract_lacks_is_the_exercises_mistake(tmp_path):
+    opts = FAST.model_copy(update={"exclude": ["DELETE /things/{id}"]})
+    with serve(Behaviour()) as (host, port, b), \
+            pytest.raises(ExerciseInvalid, match=r"exclude names \['DELETE /things/\{id\}'\]"):
+        run_schemathesis(_contract(tmp_path, public_contract()), f"http://{host}:{port}", port,
+                         opts, 1)
+    assert b.seen == []  # a typo stops the run before any request, instead of excluding nothing
+
+
+@pytest.mark.parametrize("label", ["/users/me", "delete /users/me", "DELETE users/me", "DELETE"])
+def test_an_excluded_operation_is_a_method_and_a_path(label):
+    with pytest.raises(ValidationError, match="exclude"):
+        SchemaOptions.model_validate({"exclude": [label]})
 
 
 def test_a_request_without_an_answer_is_the_apps_failure(tmp_path):

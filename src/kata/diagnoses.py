@@ -298,6 +298,21 @@ def _missing_tables(c: Clues) -> tuple[str, str] | None:
     return None
 
 
+@diagnosis("passlib-bcrypt5", always=True)
+def _passlib_bcrypt5(c: Clues) -> tuple[str, str] | None:
+    """passlib 1.7.4 (its last release) loads bcrypt with a self-test that hashes a secret
+    over 72 bytes; bcrypt 5 refuses one, so every hash and check raises."""
+    if not re.search(r"detect_wrap_bug[\s\S]{0,3000}?password cannot be longer than 72 bytes",
+                     c.app_log):
+        return None
+    return ("passlib cannot use bcrypt 5: passlib's start-up self-test hashes a password over "
+            "72 bytes, which bcrypt 5 refuses, so every password hash and check fails "
+            "(ValueError: password cannot be longer than 72 bytes)",
+            "hash with bcrypt itself (bcrypt.hashpw / bcrypt.checkpw), argon2-cffi or "
+            "hashlib.scrypt — passlib is no longer maintained; pinning bcrypt<5 only "
+            "postpones it")
+
+
 SETTING_MISSING = [
     re.compile(r"^(\w+)\n\s+Field required \[type=missing", re.MULTILINE),  # pydantic 2
     re.compile(r"^(\w+)\n\s+field required \(type=value_error\.missing\)", re.MULTILINE),

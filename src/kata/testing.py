@@ -254,6 +254,9 @@ class GradedApp:
     services: dict[str, ServiceHandle]
     seed: int
     thresholds: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The environment the exercise gives the app ([app] env), for graders that act as a
+    # party the app trusts: e.g. a signing key, to forge tokens the app must refuse.
+    env: dict[str, str] = field(default_factory=dict)
     exchanges: list[Exchange] = field(default_factory=list)
     # What the current test measured and wants shown, even when it passes.
     measurements: dict[str, float] = field(default_factory=dict)

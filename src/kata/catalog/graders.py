@@ -8,9 +8,9 @@ in graders/<id>/), so kata checks only that they are a table.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from kata.catalog.slo import METRICS, SLOInvalid, parse_slos
 
@@ -35,6 +35,8 @@ DEFAULT_CHECKS: list[Check] = [
     "content_type_conformance",
     "response_schema_conformance",
 ]
+# An operation's label, as schemathesis names it: "GET /items/{id}".
+OPERATION = r"^(GET|PUT|POST|DELETE|PATCH|HEAD|OPTIONS|TRACE) /\S*$"
 MAX_USERS = 200
 MAX_DURATION_S = 120
 MAX_REQUESTS = 1_000_000
@@ -76,6 +78,9 @@ class SchemaOptions(_Strict):
     # Fuzzing draws ids and values from earlier answers by default; off, it draws them from
     # the whole range the contract allows (a negative id is a valid request too).
     fuzz_from_responses: bool = True
+    # Operations never generated, by label ("DELETE /users/me"): one that would end the run's
+    # own session (deleting the user kata logged in as) is graded by contract tests instead.
+    exclude: list[Annotated[str, StringConstraints(pattern=OPERATION)]] = []
     auth: AuthStep | None = None
 
 

@@ -284,6 +284,7 @@ def contract(ctx: StageContext) -> list[Outcome]:
         services=ctx.services,
         seed=ctx.seed,
         thresholds={r.id: r.thresholds for r in ctx.requirements},
+        env=dict(ctx.exercise.app.env),
         _ready=ctx.ready,
     )
     plugin = KataPlugin(graded, {r.id: r.timeout_s for r in ctx.requirements}, ctx.deadline,

@@ -14,6 +14,7 @@ Options, ``[graders.schema]`` in exercise.toml::
     phases = ["examples", "coverage", "fuzzing"]
     request_timeout_s = 5
     fuzz_from_responses = true     # false: fuzz ids from the whole range, not seen ones
+    exclude = ["DELETE /users/me"] # operations never generated
     # Auth-protected APIs: register + log in once, send the token with every request.
     [graders.schema.auth]
     register = { method = "POST", path = "/auth/register",
@@ -203,6 +204,7 @@ def run_schemathesis(contract: Path, base_url: str, port: int, opts: SchemaOptio
     from hypothesis.configuration import set_hypothesis_home_dir
     from schemathesis.core.errors import LoaderError
     from schemathesis.engine import from_schema
+    from schemathesis.schemas import BaseSchema
 
     from kata.paths import state_dir
 
@@ -210,11 +212,14 @@ def run_schemathesis(contract: Path, base_url: str, port: int, opts: SchemaOptio
     set_hypothesis_home_dir(str(state_dir() / "hypothesis"))
 
     config = _config(opts, base_url, seed, headers or {})
+    schema: BaseSchema
     try:
         schema = schemathesis.openapi.from_path(str(contract), config=config)
     except (LoaderError, OSError) as e:
         raise ExerciseInvalid(f"{contract}: not a usable OpenAPI contract: {e}",
                               "fix the exercise's contract file") from None
+    if opts.exclude:
+        schema = schema.exclude(name=_declared(schema.raw_schema, opts.exclude, contract))
     result = SchemaRun()
     # Not schemathesis' max-time: with one, it keeps fuzzing until the budget is spent. Here
     # the budget is a cap: when it runs out, the stream is told to stop (it then finishes
@@ -242,6 +247,20 @@ def run_schemathesis(contract: Path, base_url: str, port: int, opts: SchemaOptio
         timer.cancel()
         engine_context.make_session = make_session
     return result
+
+
+def _declared(raw: Any, labels: list[str], contract: Path) -> list[str]:
+    """``labels`` ("DELETE /users/me"), each an operation of the contract: a typo would
+    exclude nothing, silently."""
+    paths = raw.get("paths") if isinstance(raw, dict) else None
+    known = {f"{method.upper()} {path}" for path, item in (paths or {}).items()
+             if isinstance(item, dict) for method in item}
+    unknown = [label for label in labels if label not in known]
+    if unknown:
+        raise ExerciseInvalid(f"{contract}: [graders.schema] exclude names {unknown}, which "
+                              "the contract does not declare",
+                              "name operations as \"METHOD /path\", as in the contract")
+    return labels
 
 
 def _bounded_session(make: Any) -> Any:
