@@ -59,7 +59,7 @@ TOKEN = "stub-token-123"
 
 @dataclass
 class Behaviour:
-    bug: str = ""  # "", "negative-500", "wrong-type"
+    bug: str = ""  # "", "negative-500", "wrong-type", "health-500"
     auth: bool = False  # /things needs "Authorization: Bearer <TOKEN>"
     delay_s: float = 0.0
     users: dict[str, str] = field(default_factory=dict)
@@ -95,7 +95,7 @@ def _handler(b: Behaviour) -> type[BaseHTTPRequestHandler]:
             if b.delay_s:
                 threading.Event().wait(b.delay_s)
             if self.path == "/health":
-                return self._send(200, {"status": "ok"})
+                return self._send(500 if b.bug == "health-500" else 200, {"status": "ok"})
             m = re.fullmatch(r"/things/([^/?]+)", self.path)
             if not m:
                 return self._send(404, {"detail": "no route"})

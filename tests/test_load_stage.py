@@ -199,3 +199,20 @@ def test_the_engine_starts_the_reference_in_a_sandbox_of_its_own(tmp_path):
     learner_box, reference_box = sandboxes.values()
     assert reference_box.calls == ["build", "service:db", "app", "close"]
     assert learner_box.closed == 1 and reference_box.closed == 1
+
+
+def test_an_app_failing_most_requests_is_not_measured_twice(tmp_path, monkeypatch):
+    """Errors are not load noise: no second run and no fresh reference measurement (a
+    mutant that cannot register users once cost its exercise's verify a minute for this)."""
+    monkeypatch.setattr(calibration, "folder_digest", lambda folder: "reference-digest")
+    exercise = _exercise(RELATIVE)
+    with serve() as (_, ref_port, _ref), \
+            serve(Behaviour(bug="health-500")) as (_, app_port, app):
+        warm, started = _ctx(tmp_path, exercise, app_port, ref_port)
+        calibration.save(calibration.Calibration(
+            key=calibration.calibration_key(_basis_of(warm)),
+            figures={"p95_ms": 2.0, "rps": 900.0, "error_rate": 0.0, "p50_ms": 1.0,
+                     "p99_ms": 3.0}))
+        [o] = load(warm)
+    assert o.status is Status.FAIL and o.measurements["error_rate"] > 0.5
+    assert started == [] and "best of 2 runs" not in o.message
