@@ -34,15 +34,14 @@ from kata.engine import GradeOptions, grade
 from kata.events import Handler, ignore
 from kata.repo import open_repo
 from kata.report import Report
-from kata.sandbox.docker import (
+from kata.sandbox.docker import DockerSandbox, connect
+from kata.sandbox.housekeeping import (
     LABEL,
     PID_LABEL,
     RUN_IMAGE_REPO,
     RUN_LABEL,
-    DockerSandbox,
-    _pid_alive,
-    connect,
     image_summaries,
+    pid_alive,
 )
 
 HOSTILE = Path(__file__).resolve().parent
@@ -221,7 +220,7 @@ def _foreign(labels: dict[str, str]) -> bool:
     if owner == "kept":
         return True
     host, _, pid = owner.partition(":")
-    return host == HOST and pid.isdigit() and int(pid) != os.getpid() and _pid_alive(int(pid))
+    return host == HOST and pid.isdigit() and int(pid) != os.getpid() and pid_alive(int(pid))
 
 
 def bridges_blocked() -> set[str]:

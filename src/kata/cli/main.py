@@ -324,9 +324,9 @@ def clean(
 ) -> None:
     """Remove what kata left: runs kept with --keep and runs whose kata process died —
     those of this state directory ($KATA_STATE_DIR) only, unless --all."""
-    from kata.sandbox.docker import (
+    from kata.sandbox.docker import connect
+    from kata.sandbox.housekeeping import (
         CACHE_LABEL,
-        connect,
         image_summaries,
         reap_orphans,
         remove_run,
