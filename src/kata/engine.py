@@ -176,7 +176,7 @@ def grade(
         if not options.keep:
             sandbox.close()
         elif app is not None:
-            notes.append(_kept_note(run_id, app, services))
+            notes.append(_kept_note(run_id, app, services, exercise))
     for r in wanted:  # a requirement no stage answered for is a grader gap, shown as such
         if r.id not in run.outcomes:
             run.judge(Outcome(r.id, Status.ERROR, "no grader result (kata bug)"))
@@ -192,7 +192,8 @@ def grade(
     return report
 
 
-def _kept_note(run_id: str, app: AppHandle, services: dict[str, ServiceHandle]) -> str:
+def _kept_note(run_id: str, app: AppHandle, services: dict[str, ServiceHandle],
+               exercise: Exercise) -> str:
     """Where a run kept with --keep can be reached: a server at its published loopback
     address (the replays aim there), a CLI app by its image and data volume."""
     published = getattr(app, "published", "")
@@ -204,8 +205,10 @@ def _kept_note(run_id: str, app: AppHandle, services: dict[str, ServiceHandle]) 
         kept += f" and its data volume {volume}" if volume else ""
     else:
         kept = f"kept running (run {run_id})"
-    kept += "".join(f"; {n} at {h.ip} (from a container on its network)"
-                    for n, h in services.items())
+    for name, handle in services.items():  # at the port its facts name, if they do
+        port = exercise.services[name].facts.get("port", "")
+        if port.isdigit():
+            kept += f"; {name} at {handle.address(int(port))} on this machine"
     return kept + "; the replays below use it; remove it all with `kata clean`"
 
 

@@ -15,7 +15,7 @@ import docker.errors
 from docker.models.containers import Container
 
 from kata.errors import AppExited
-from kata.sandbox.base import Completed, Image
+from kata.sandbox.base import Address, Completed, Image
 from kata.sandbox.containment import LOG_FILE_BYTES, Watch
 from kata.sandbox.logtail import strip_ansi
 from kata.sandbox.runs import exec_in
@@ -34,7 +34,9 @@ class DockerApp:
     env: dict[str, str]
     command: list[str] = field(default_factory=list)  # kata.toml's, before a CLI run's args
     container: Container | None = None
-    ip: str = ""
+    # Where kata reaches it: Docker on this host answers the container's address on the
+    # run's network (routable from here); it may change when the app restarts.
+    address: Address = Address("", 0)
     published: str = ""  # "127.0.0.1:PORT": where a kept app answers (kata.sandbox.kept)
     watch: Watch | None = None
     oom_seen: bool = False  # Docker forgets an OOM kill when the container starts again
@@ -45,11 +47,11 @@ class DockerApp:
     _no_runner: bool = False
     _entry: list[str] | None = None
 
-    def refresh_ip(self) -> None:
+    def refresh_address(self) -> None:
         assert self.container is not None
         self.container.reload()
         nets = self.container.attrs["NetworkSettings"]["Networks"]
-        self.ip = nets[self.sandbox.network_name]["IPAddress"]
+        self.address = Address(nets[self.sandbox.network_name]["IPAddress"], self.port)
 
     # A CLI app kept with --keep: the image and data volume its replays name (close() is
     # not called under --keep, so both stay until `kata clean`).
@@ -160,7 +162,7 @@ class DockerApp:
                             "not to the container's filesystem", self.logs())
         self.container.stop(timeout=5)
         self.container.start()
-        self.refresh_ip()
+        self.refresh_address()
 
     def run(self, args: list[str], stdin: str | None = None, timeout_s: float = 30,
             env: dict[str, str] | None = None, fresh: bool = False) -> Completed:

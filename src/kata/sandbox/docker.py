@@ -139,7 +139,7 @@ class DockerSandbox:
                 hostname="app", environment=env, detach=True, **self._contained(image))
         app.container.start()
         app.watch = self._watch(app.container)
-        app.refresh_ip()
+        app.refresh_address()
         if self.keep:
             publish(self, app)
         return app

@@ -8,7 +8,7 @@ import docker
 import docker.errors
 from docker.models.containers import Container
 
-from kata.sandbox.base import Completed
+from kata.sandbox.base import Address, Completed
 from kata.sandbox.housekeeping import RunScope
 
 
@@ -16,8 +16,11 @@ from kata.sandbox.housekeeping import RunScope
 class DockerService:
     name: str
     host: str
-    ip: str
+    ip: str  # its address on the run's network, which Docker routes from this host
     container: Container
+
+    def address(self, port: int) -> Address:
+        return Address(self.ip, port)
 
     def exec(self, cmd: list[str], timeout_s: float = 30) -> Completed:
         wrapped = ["timeout", str(int(timeout_s)), *cmd]

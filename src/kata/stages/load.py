@@ -34,7 +34,6 @@ from kata.catalog.graders import LoadOptions
 from kata.errors import ExerciseInvalid, KataError
 from kata.events import LogLine
 from kata.outcomes import Outcome, Status
-from kata.sandbox.base import AppHandle
 from kata.stages import _slo
 from kata.stages.registry import StageContext, stage
 from kata.stages.schema import revive
@@ -141,7 +140,7 @@ def _measure_reference(ctx: StageContext, opts: LoadOptions, locustfile: str,
                         "state absolute SLOs, or grade with the Docker sandbox")
     ctx.emit(LogLine("load", "calibrating: the reference solution under the same load"))
     with ctx.start_reference() as ref_app:
-        stats = run_profile(_host(ref_app), locustfile, opts)
+        stats = run_profile(ref_app.address.url, locustfile, opts)
     why = saturated(stats, opts.saturation_pct, opts.saturation_lag_ms)
     if why is not None:
         raise cal.NotCalibrated(f"load generator saturated ({why}) while measuring the "
@@ -158,10 +157,6 @@ def _calibrate(ctx: StageContext, opts: LoadOptions, locustfile: str,
     calibration, fresh = cal.calibrated(
         key, basis, lambda: _measure_reference(ctx, opts, locustfile), force=ctx.recalibrate)
     return calibration, fresh
-
-
-def _host(app: AppHandle) -> str:
-    return f"http://{app.ip}:{app.port}"
 
 
 # -- verdicts ----------------------------------------------------------------------------
@@ -257,7 +252,7 @@ def _run_app(ctx: StageContext, opts: LoadOptions, locustfile: str) -> dict[str,
     if (down := revive(ctx)) is not None:
         raise NotUp(down)
     ctx.emit(LogLine("load", f"{opts.users} users for {opts.duration_s:g} s"))
-    stats = run_profile(_host(ctx.app), locustfile, opts)
+    stats = run_profile(ctx.app.address.url, locustfile, opts)
     why = saturated(stats, opts.saturation_pct, opts.saturation_lag_ms)
     if why is not None:
         raise Saturated(f"load generator saturated ({why}) — it measured itself, not the app")

@@ -428,7 +428,7 @@ def schema(ctx: StageContext) -> list[Outcome]:
                               "set [graders.schema] contract to the OpenAPI file")
     if (down := revive(ctx)) is not None:
         return [Outcome(r.id, Status.ERROR, down) for r in ctx.requirements]
-    base_url = f"http://{ctx.app.ip}:{ctx.app.port}"
+    base_url = ctx.app.address.url
     headers: dict[str, str] = {}
     if opts.auth is not None:
         try:
