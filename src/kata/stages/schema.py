@@ -380,7 +380,7 @@ def _finding(rec: Any, case_id: str, node: Any, base_url: str, port: int) -> Fin
 
 
 # -- verdicts ----------------------------------------------------------------------------
-def judge(rid: str, run: SchemaRun, checks: Sequence[str] | None = None,
+def schema_outcome(rid: str, run: SchemaRun, checks: Sequence[str] | None = None,
           operations: list[str] | None = None) -> Outcome:
     """One requirement's outcome from the run: the first finding it owns, and a count of
     the others. Pure."""
@@ -443,7 +443,7 @@ def schema(ctx: StageContext) -> list[Outcome]:
     run = run_schemathesis(contract, base_url, ctx.app.port,
                            opts.model_copy(update={"checks": sorted(checks_wanted)}),
                            ctx.seed, headers)
-    outcomes = [judge(r.id, run, r.thresholds.get("checks") or opts.checks,
+    outcomes = [schema_outcome(r.id, run, r.thresholds.get("checks") or opts.checks,
                       r.thresholds.get("operations")) for r in ctx.requirements]
     if published := getattr(ctx.app, "published", ""):  # --keep: replay at the kept app
         aim_at(outcomes, ctx.app.port, published)
