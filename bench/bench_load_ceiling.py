@@ -108,17 +108,16 @@ def main() -> None:
     if not shutil.which("wrk"):
         print("# wrk is not installed (apt-get install wrk): only kata's figures follow")
     with _reference_app(ex, factory) as app, tempfile.TemporaryDirectory() as tmp:
-        base = f"http://{app.ip}:{app.port}"
+        base = app.address.url
         item = httpx.post(f"{base}/items", json={"name": "bench", "price": 1.0}).json()
         path = f"/items/{item['id']}"
         locustfile = Path(tmp) / "single.py"
         locustfile.write_text(SINGLE_URL.format(path=path))
         for users in counts:
             _compare(base, path, str(locustfile), users, args.seconds, args.rounds)
-        mix = catalog.grader_dir(ex) / ex.graders.get("load", {}).get("locustfile",
-                                                                      "locustfile.py")
+        profile = ex.graders.load
+        mix = catalog.grader_dir(ex) / profile.locustfile
         if mix.is_file():
-            profile = LoadOptions(**ex.graders.get("load", {}))
             stats = run_profile(base, str(mix), profile)
             print(f"\nthe exercise's own mix ({profile.users} users, {profile.duration_s:g} s): "
                   f"{stats['rps']:.0f} req/s, p95 {stats['p95_ms']:.0f} ms, generator "

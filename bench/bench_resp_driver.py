@@ -90,7 +90,7 @@ def main() -> None:
               f"80/20 mix {ceiling:,.0f} ops/s")
         loops = ["asyncio"] + (["uvloop"] if uvloop_installed() else [])
         for loop in loops:
-            r = run_driver(redis.ip, args.connections, args.seconds, loop)
+            r = run_driver(redis.address(6379).host, args.connections, args.seconds, loop)
             used = "as graded" if loop == "asyncio" else "for comparison"
             print(f"driver ({loop}, {used}; from the host, {args.connections} connections): "
                   f"{r.ops_per_s:,.0f} ops/s · p50 {r.percentile(50):.2f} ms · "

@@ -6,7 +6,7 @@ import time
 import docker
 import pytest
 
-from kata.sandbox.docker import CACHE_LABEL, evict_cache
+from kata.sandbox.housekeeping import CACHE_LABEL, evict_cache
 
 REPO = "kata-cache/eviction-test"
 

@@ -94,7 +94,8 @@ def test_a_patch_tag_without_a_stand_in_gets_the_nearest_local_one():
     with the nearest image here in the fix. Where a registry answers, nothing changes: the
     pull works, or its refusal is the learner's build failure."""
     from kata.errors import ImageMissing
-    from kata.sandbox.docker import connect, image_summaries
+    from kata.sandbox.docker import connect
+    from kata.sandbox.housekeeping import image_summaries
 
     tags = {t for img in image_summaries(connect()) for t in img.get("RepoTags") or []}
     if "python:3.10.4-slim" in tags or "python:3.10-slim" not in tags:

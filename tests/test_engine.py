@@ -165,6 +165,11 @@ def test_a_kept_run_says_where_the_app_answers(repo):
     sandbox.start_app = published
     report, _ = _grade(_exercise(), repo, sandbox, keep=True)
     assert any("the app answers at 127.0.0.1:49153 on this machine" in n for n in report.notes)
+    assert not any("db at" in n for n in report.notes)  # its facts name no port
+    # a service whose facts name its port: where this machine reaches it, as the sandbox says
+    db = {"image": "postgres:15", "ready": ["true"], "facts": {"port": "5432"}}
+    report, _ = _grade(_exercise(services={"db": db}), repo, FakeSandbox(), keep=True)
+    assert any("; db at 127.0.0.1:5432 on this machine" in n for n in report.notes)
 
 
 def test_a_failed_requirement_carries_the_tip_of_the_recognised_stack(repo):

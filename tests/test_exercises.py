@@ -21,7 +21,7 @@ from kata.mutants import load_mutants
 from kata.repo import open_repo
 from kata.report import Report
 from kata.sandbox.docker import DockerSandbox, connect
-from kata.verify import Verdict, verify_in_processes
+from kata.verify import VariantResult, verify_in_processes
 
 CATALOG = load_catalog()
 VARIANTS = [
@@ -66,10 +66,10 @@ def test_variant_scores_exactly(exercise_id, mutant, reports):
     m = next((m for m in load_mutants(ex) if m.name == mutant), None)
     report = reports[exercise_id, mutant or "reference"]
     assert isinstance(report, Report), report
-    verdict = Verdict(mutant or "reference", set(m.breaks) if m else set(), report)
-    assert verdict.ok, verdict.explain()
-    expected = ex.max_points - sum(ex.requirement(r).points for r in verdict.expected_lost)
-    assert verdict.report.score.earned == expected, verdict.explain()
+    result = VariantResult(mutant or "reference", set(m.breaks) if m else set(), report)
+    assert result.ok, result.explain()
+    expected = ex.max_points - sum(ex.requirement(r).points for r in result.expected_lost)
+    assert result.report.score.earned == expected, result.explain()
 
 
 def test_mutants_that_keep_their_load_verdicts_take_the_short_profile():

@@ -20,7 +20,7 @@ from hostile.support import (  # noqa: F401  (hostile_session: the end-of-sessio
     wait_gone,
 )
 
-from kata.sandbox.docker import PID_LABEL, RUN_LABEL, STATE_LABEL, remove_run
+from kata.sandbox.housekeeping import PID_LABEL, RUN_LABEL, STATE_LABEL, remove_run
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -65,15 +65,15 @@ def test_a_run_removed_after_its_network_went_drops_the_host_block():
     """A Ctrl-C between removing the build network and dropping its iptables rule once left
     the rule behind (CI: 'iptables INPUT rule for kb…'); removing the run drops it, since
     the bridge name is the run's."""
-    from kata.sandbox.docker import _add_host_block, _blocked_bridges
+    from kata.sandbox.hostblock import add_host_block, blocked_bridges
 
     run = "0ddba11c0ffee0"
     bridge = f"kb{run[:12]}"
-    assert _add_host_block(bridge), "iptables could not add the rule"
+    assert add_host_block(bridge), "iptables could not add the rule"
     try:
-        assert bridge in _blocked_bridges()
+        assert bridge in blocked_bridges()
         remove_run(client(), run)  # no network, no container: only the rule remains
-        assert bridge not in _blocked_bridges()
+        assert bridge not in blocked_bridges()
     finally:
         remove_run(client(), run)
 
@@ -81,12 +81,13 @@ def test_a_run_removed_after_its_network_went_drops_the_host_block():
 def test_the_next_run_drops_a_host_block_whose_network_is_gone():
     """The rule of a kata killed outright (SIGKILL) between the two removals names no live
     network and carries no label; the next run's reaping still finds and drops it."""
-    from kata.sandbox.docker import _add_host_block, _blocked_bridges, reap_orphans
+    from kata.sandbox.hostblock import add_host_block, blocked_bridges
+    from kata.sandbox.housekeeping import reap_orphans
 
     bridge = "kt0ddba11c0fef"
-    assert _add_host_block(bridge), "iptables could not add the rule"
+    assert add_host_block(bridge), "iptables could not add the rule"
     try:
         reap_orphans(client())
-        assert bridge not in _blocked_bridges()
+        assert bridge not in blocked_bridges()
     finally:
         remove_run(client(), "0ddba11c0fef")

@@ -24,7 +24,7 @@ from hostile.support import (  # noqa: F401  (hostile_session: the end-of-sessio
 from kata.catalog.models import Service
 from kata.errors import ExitCode, ServiceDied
 from kata.events import Event, PhaseStarted
-from kata.sandbox.docker import PID_LABEL
+from kata.sandbox.housekeeping import PID_LABEL
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 

@@ -28,9 +28,10 @@ from hostile.support import (  # noqa: F401  (hostile_session: the end-of-sessio
     wait_gone,
 )
 
-import kata.sandbox.docker as kata_docker
 from kata.events import Event, PhaseFinished, PhaseStarted
-from kata.sandbox.docker import PID_LABEL
+from kata.sandbox import hostblock
+from kata.sandbox.docker import DockerSandbox
+from kata.sandbox.housekeeping import PID_LABEL
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -130,8 +131,7 @@ def _outbound(report) -> tuple[str, str, dict[str, float]]:
 
 def _kept(e, run_id, docker_client):
     """A sandbox as `kata grade --keep` makes it: the app published through kata's relay."""
-    return kata_docker.DockerSandbox(limits=e.limits, run_id=run_id, client=docker_client,
-                                     keep=True)
+    return DockerSandbox(limits=e.limits, run_id=run_id, client=docker_client, keep=True)
 
 
 @pytest.mark.parametrize("factory", [None, _kept], ids=["graded", "kept-and-published"])
@@ -165,7 +165,7 @@ def test_control_the_same_dials_connect_without_the_blocks(listener, host_listen
                                                            monkeypatch):
     """Control: with the listener joined to the app's network and no host block, both
     dials connect and both listeners see the app — so the test above can fail."""
-    monkeypatch.setattr(kata_docker, "_add_host_block", lambda bridge: False)
+    monkeypatch.setattr(hostblock, "add_host_block", lambda bridge: False)
     c = client()
 
     def join_listener(event: Event) -> None:

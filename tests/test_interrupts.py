@@ -26,7 +26,7 @@ from hostile.support import (  # noqa: F401  (hostile_session: the end-of-sessio
 )
 
 from kata.errors import ExitCode
-from kata.sandbox.docker import LABEL, PID_LABEL
+from kata.sandbox.housekeeping import LABEL, PID_LABEL
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 

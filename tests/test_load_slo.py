@@ -1,4 +1,4 @@
-"""Load SLOs and verdicts, pure: bounds relative to the reference, the ramp between full
+"""Load SLOs and results, pure: bounds relative to the reference, the ramp between full
 and zero marks, the learner-facing line, the generator's saturation, the child's output."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 
 from kata.outcomes import Status
 from kata.stages import _slo
-from kata.stages.load import GeneratorFailed, generator_cpu, judge, parse_result, saturated
+from kata.stages.load import GeneratorFailed, generator_cpu, load_outcome, parse_result, saturated
 
 REST_API = {  # as in exercises/rest-api/exercise.toml
     "p95_ms": {"max": {"ref": 3.0, "plus": 20}, "zero": {"ref": 8.0, "plus": 60, "cap": 250}},
@@ -36,31 +36,31 @@ def test_bounds_resolve_relative_to_the_reference_and_clamp():
 
 def test_full_marks_within_the_bound_a_ramp_to_zero_beyond():
     p95 = _slo.parse_slos({"p95_ms": REST_API["p95_ms"]})[0]
-    assert _slo.judge(p95, 74, 18).fraction == 1.0  # 3 × 18 + 20, on the bound
-    assert _slo.judge(p95, 75, 18).fraction < 1.0
+    assert _slo.assess(p95, 74, 18).fraction == 1.0  # 3 × 18 + 20, on the bound
+    assert _slo.assess(p95, 75, 18).fraction < 1.0
     half = (74 + 204) / 2  # halfway to the zero bound 8 × 18 + 60
-    assert _slo.judge(p95, half, 18).fraction == pytest.approx(0.5)
-    assert _slo.judge(p95, 204, 18).fraction == 0.0
-    assert _slo.judge(p95, 900, 18).fraction == 0.0
+    assert _slo.assess(p95, half, 18).fraction == pytest.approx(0.5)
+    assert _slo.assess(p95, 204, 18).fraction == 0.0
+    assert _slo.assess(p95, 900, 18).fraction == 0.0
     rps = _slo.parse_slos({"rps": REST_API["rps"]})[0]
-    assert _slo.judge(rps, 300, 600).fraction == 1.0
-    assert _slo.judge(rps, 210, 600).fraction == pytest.approx(0.5)
-    assert _slo.judge(rps, 100, 600).fraction == 0.0
+    assert _slo.assess(rps, 300, 600).fraction == 1.0
+    assert _slo.assess(rps, 210, 600).fraction == pytest.approx(0.5)
+    assert _slo.assess(rps, 100, 600).fraction == 0.0
 
 
 def test_a_cap_on_the_zero_bound_wins_over_a_looser_full_bound():
     p95 = _slo.parse_slos({"p95_ms": REST_API["p95_ms"]})[0]
     slow_machine = 90.0  # full bound 3 × 90 + 20 = 290 > the cap of 250
-    v = _slo.judge(p95, 260, slow_machine)
+    v = _slo.assess(p95, 260, slow_machine)
     assert v.full == 250 and v.fraction == 0.0
-    assert _slo.judge(p95, 240, slow_machine).fraction == 1.0
+    assert _slo.assess(p95, 240, slow_machine).fraction == 1.0
 
 
 def test_the_weakest_slo_decides():
     slos = _slo.parse_slos(REST_API)
-    verdicts = _slo.evaluate(slos, {"p95_ms": 30, "rps": 700, "error_rate": 0.06}, REFERENCE)
-    assert [v.met for v in verdicts] == [True, True, False]
-    assert _slo.fraction(verdicts) == 0.0
+    results = _slo.evaluate(slos, {"p95_ms": 30, "rps": 700, "error_rate": 0.06}, REFERENCE)
+    assert [v.met for v in results] == [True, True, False]
+    assert _slo.fraction(results) == 0.0
 
 
 @pytest.mark.parametrize("bad, why", [
@@ -83,16 +83,16 @@ def test_other_thresholds_are_not_slos():
 def test_the_scorecard_line_and_the_reference_beside_it():
     slos = _slo.parse_slos(REST_API)
     ref = {"p95_ms": 11.0, "rps": 600.0, "error_rate": 0.0}
-    verdicts = _slo.evaluate(slos, {"p95_ms": 41, "rps": 612, "error_rate": 0.0}, ref)
-    assert _slo.line(verdicts) == (
+    results = _slo.evaluate(slos, {"p95_ms": 41, "rps": 612, "error_rate": 0.0}, ref)
+    assert _slo.line(results) == (
         "p95 41 ms (≤ 53 ms ✓) · 612 req/s (≥ 300 ✓) · 0.0% errors (≤ 0.5% ✓)")
-    assert _slo.reference_line(verdicts) == (
+    assert _slo.reference_line(results) == (
         "reference here: p95 11 ms (yours 3.7×, ≤ 3× + 20 ms ✓) · "
         "600 req/s (yours 1.0×, ≥ 0.5× ✓) · 0.0% errors")
 
 
 def test_a_passing_outcome_carries_both_sets_of_figures():
-    o = judge("performance", _slo.parse_slos(REST_API), stats(), REFERENCE)
+    o = load_outcome("performance", _slo.parse_slos(REST_API), stats(), REFERENCE)
     assert o.status is Status.PASS and o.fraction == 1.0
     m = o.measurements
     assert (m["p95_ms"], m["rps"], m["ref_p95_ms"], m["ref_rps"]) == (41.0, 612.0, 18.0, 600.0)
@@ -106,7 +106,7 @@ def test_a_failing_outcome_points_at_the_slow_endpoint():
                   "p95_ms": 310.0},
                  {"name": "GET /items/{id}", "method": "GET", "requests": 900, "failures": 0,
                   "p95_ms": 12.0}]
-    o = judge("performance", _slo.parse_slos(REST_API), stats(p95=310, rps=130,
+    o = load_outcome("performance", _slo.parse_slos(REST_API), stats(p95=310, rps=130,
                                                               endpoints=endpoints), REFERENCE)
     assert o.status is Status.FAIL and o.fraction == 0.0
     assert "p95 310 ms (≤ 74 ms ✗)" in o.message
@@ -115,7 +115,7 @@ def test_a_failing_outcome_points_at_the_slow_endpoint():
 
 def test_absolute_slos_need_no_reference():
     slos = _slo.parse_slos({"p95_ms": {"max": 100}, "error_rate": {"max": 0.01}})
-    o = judge("fast", slos, stats(p95=41), None)
+    o = load_outcome("fast", slos, stats(p95=41), None)
     assert o.status is Status.PASS and "reference" not in o.message
 
 

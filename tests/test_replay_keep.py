@@ -16,7 +16,8 @@ import pytest
 
 from kata.catalog import load_catalog
 from kata.mutants import load_mutants, materialize
-from kata.sandbox.docker import LABEL, RUN_LABEL, connect, remove_run
+from kata.sandbox.docker import connect
+from kata.sandbox.housekeeping import LABEL, RUN_LABEL, remove_run
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 

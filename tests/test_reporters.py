@@ -14,7 +14,7 @@ from rich.console import Console
 
 from kata.diagnoses import Diagnosis
 from kata.report import Phase, Problem, Report, RequirementResult, RunInfo, Score
-from kata.reporters import to_json, to_junit, to_markdown
+from kata.reporters import render_json, render_junit, render_markdown
 from kata.reporters.terminal import print_scorecard
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -80,18 +80,18 @@ def test_terminal_scorecard_golden(problem):
 
 @pytest.mark.parametrize("problem", [False, True], ids=["graded", "problem"])
 def test_markdown_golden(problem):
-    _golden(f"scorecard-{'problem' if problem else 'graded'}.md", to_markdown(_report(problem)))
+    _golden(f"scorecard-{'problem' if problem else 'graded'}.md", render_markdown(_report(problem)))
 
 
 def test_json_round_trips_and_is_versioned():
     report = _report()
-    data = json.loads(to_json(report))
+    data = json.loads(render_json(report))
     assert data["schema_version"] == "1.0"
     assert Report.model_validate(data) == report
 
 
 def test_junit_has_one_case_per_requirement():
-    root = ET.fromstring(to_junit(_report()))
+    root = ET.fromstring(render_junit(_report()))
     assert root.get("tests") == "4" and root.get("failures") == "2"
     assert root.get("skipped") == "1"
     failed = [c for c in root.iter("testcase") if c.find("failure") is not None]
@@ -119,7 +119,7 @@ def test_the_tip_of_the_recognised_stack_and_what_was_graded_are_shown():
     assert "hint: Answer 201 (not 200) with the created item." in text
     assert "Express tip: res.status(201).json(row)" in text
     assert "commit abc123 + uncommitted changes · stack Express" in text
-    md = to_markdown(_report())
+    md = render_markdown(_report())
     assert "Express tip: res.status(201).json(row)" in md
     assert "commit abc123 + uncommitted changes" in md
     clean = _report(problem=True)

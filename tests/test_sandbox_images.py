@@ -12,12 +12,9 @@ import pytest
 
 from kata.catalog.models import Limits
 from kata.errors import BuildFailed, ExitCode, ImageMissing
-from kata.sandbox.docker import (
-    DockerSandbox,
-    _raise_if_base_unavailable,
-    connect,
-    run_image_tag,
-)
+from kata.sandbox.build import _raise_if_base_unavailable
+from kata.sandbox.docker import DockerSandbox, connect
+from kata.sandbox.housekeeping import run_image_tag
 
 CACHE_REPO = "kata-cache/sandbox-images-test"
 

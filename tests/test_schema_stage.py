@@ -26,9 +26,9 @@ from kata.stages.schema import (
     SchemaOptions,
     SchemaRun,
     aim_at,
-    judge,
     obtain_token,
     run_schemathesis,
+    schema_outcome,
 )
 
 FAST = SchemaOptions(max_examples=25, fuzz_from_responses=False, max_time_s=60)
@@ -55,7 +55,7 @@ def _run(tmp_path, behaviour: Behaviour, contract: dict | None = None, seed: int
 def test_a_conforming_api_passes(tmp_path):
     run = _run(tmp_path, Behaviour())
     assert run.findings == [] and run.cases > 10 and run.operations == 2
-    o = judge("conformance", run)
+    o = schema_outcome("conformance", run)
     assert o.status is Status.PASS
     assert "conform to the contract" in o.message
 
@@ -69,7 +69,7 @@ def test_a_500_on_a_negative_id_is_found_with_a_replayable_request(tmp_path):
     # the replay aims at the learner's own machine, not kata's container address
     assert first.replay.startswith("curl") and "http://localhost:" in first.replay
     assert "127.0.0.1" not in first.replay
-    o = judge("conformance", run)
+    o = schema_outcome("conformance", run)
     assert o.status is Status.FAIL
     assert o.message.startswith("GET /things/{id}: server error (GET /things/-")
     assert o.evidence["replay"] == first.replay and o.evidence["check"] == "not_a_server_error"
@@ -84,7 +84,7 @@ def test_a_field_of_the_wrong_type_is_a_schema_finding(tmp_path):
     run = _run(tmp_path, Behaviour(bug="wrong-type"))
     checks = {(f.operation, f.check) for f in run.findings}
     assert ("GET /things/{id}", "response_schema_conformance") in checks
-    o = judge("conformance", run)
+    o = schema_outcome("conformance", run)
     assert "does not match the contract's schema" in o.message
 
 
@@ -100,9 +100,9 @@ def test_the_same_seed_finds_the_same_thing(tmp_path):
 
 def test_a_requirement_can_narrow_the_checks_it_judges(tmp_path):
     run = _run(tmp_path, Behaviour(bug="wrong-type"))
-    only_5xx = judge("no-5xx", run, checks=["not_a_server_error"])
+    only_5xx = schema_outcome("no-5xx", run, checks=["not_a_server_error"])
     assert only_5xx.status is Status.PASS
-    elsewhere = judge("health", run, operations=["GET /health"])
+    elsewhere = schema_outcome("health", run, operations=["GET /health"])
     assert elsewhere.status is Status.PASS
 
 
@@ -110,13 +110,13 @@ def test_the_time_budget_caps_the_run(tmp_path):
     opts = SchemaOptions(max_examples=1000, max_time_s=1, fuzz_from_responses=False)
     run = _run(tmp_path, Behaviour(delay_s=0.05), opts=opts)
     assert run.stop_reason == "budget" and run.seconds < 10
-    assert "time budget" in judge("c", run).message
+    assert "time budget" in schema_outcome("c", run).message
 
 
 def test_many_findings_name_the_first_and_count_the_rest():
     f = [Finding(f"GET /x{i}", "not_a_server_error", "Server error", "", f"GET /x{i}",
                  "500 boom", f"curl http://localhost:8000/x{i}") for i in range(5)]
-    o = judge("c", SchemaRun(findings=f, operations=6, cases=50))
+    o = schema_outcome("c", SchemaRun(findings=f, operations=6, cases=50))
     assert o.message == ("GET /x0: server error (GET /x0 → 500 boom) (+4 more: GET /x1: "
                          "server error; GET /x2: server error; GET /x3: server error and 1 more)")
     assert o.fraction == pytest.approx(1 / 6)
@@ -205,7 +205,8 @@ def test_a_request_without_an_answer_is_the_apps_failure(tmp_path):
                            port, opts, 1)
     silent = [f for f in run.findings if f.check == "no_answer"]
     assert silent and "refused or closed without an answer" in silent[0].detail
-    o = judge("conformance", run, checks=["not_a_server_error"])  # counted whatever the checks
+    # no answer is counted whatever the checks
+    o = schema_outcome("conformance", run, checks=["not_a_server_error"])
     assert o.status is Status.FAIL
     assert o.message.startswith(("GET /health: the connection was refused",
                                  "GET /things/{id}: the connection was refused"))

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 
 import httpx
 
+from kata.sandbox.base import Address
 from kata.testing import REPLAY_STEPS, GradedApp, Replay
 
 
 @dataclass
 class Handle:
-    ip: str = "172.30.0.5"
     port: int = 8000
+    address: Address = Address("172.30.0.5", 8000)
     published: str = ""
 
 

@@ -78,7 +78,7 @@ class _Run:
             self.phases.append(Phase(name=name, duration_s=took, ok=ok))
             self.emit(PhaseFinished(name, took, ok))
 
-    def judge(self, outcome: Outcome) -> None:
+    def record(self, outcome: Outcome) -> None:
         self.outcomes[outcome.requirement] = outcome
         self.emit(RequirementJudged(outcome))
 
@@ -137,7 +137,7 @@ def grade(
                 reqs = [r for r in wanted if r.grader == grader]
                 if deadline is not None and time.monotonic() > deadline:
                     for r in reqs:
-                        run.judge(Outcome(r.id, Status.SKIPPED, _NOT_REACHED.format(
+                        run.record(Outcome(r.id, Status.SKIPPED, _NOT_REACHED.format(
                             options.deadline_s)))
                     continue
                 stage = get_stage(grader, exercise.id)
@@ -160,7 +160,7 @@ def grade(
                 # "boot" is already a phase (starting the app); its check is reported apart.
                 with run.phase("boot check" if grader == "boot" else grader):
                     for outcome in stage(ctx):
-                        run.judge(outcome)
+                        run.record(outcome)
                 _check_services(services)
         except RepoProblem as p:
             _check_services(services)  # a dead database, not the learner, may explain it
@@ -168,7 +168,7 @@ def grade(
             for r in wanted:
                 if r.id not in run.outcomes:
                     status = Status.FAIL if r.grader == "boot" else Status.SKIPPED
-                    run.judge(Outcome(r.id, status, f"not graded: {p.message}"))
+                    run.record(Outcome(r.id, status, f"not graded: {p.message}"))
         log_tail = app.logs() if app is not None else ""
         found = [] if problem else diagnose_graded(_clues(exercise, app, log_tail))
         notes += app.limits_hit() if app is not None else []
@@ -176,10 +176,10 @@ def grade(
         if not options.keep:
             sandbox.close()
         elif app is not None:
-            notes.append(_kept_note(run_id, app, services))
+            notes.append(_kept_note(run_id, app, services, exercise))
     for r in wanted:  # a requirement no stage answered for is a grader gap, shown as such
         if r.id not in run.outcomes:
-            run.judge(Outcome(r.id, Status.ERROR, "no grader result (kata bug)"))
+            run.record(Outcome(r.id, Status.ERROR, "no grader result (kata bug)"))
     run.outcomes = apply_needs(exercise, run.outcomes)
     report = _report(exercise, repo, options, run, run_id, started, image, boot_s, problem,
                      log_tail)
@@ -192,7 +192,8 @@ def grade(
     return report
 
 
-def _kept_note(run_id: str, app: AppHandle, services: dict[str, ServiceHandle]) -> str:
+def _kept_note(run_id: str, app: AppHandle, services: dict[str, ServiceHandle],
+               exercise: Exercise) -> str:
     """Where a run kept with --keep can be reached: a server at its published loopback
     address (the replays aim there), a CLI app by its image and data volume."""
     published = getattr(app, "published", "")
@@ -204,8 +205,10 @@ def _kept_note(run_id: str, app: AppHandle, services: dict[str, ServiceHandle]) 
         kept += f" and its data volume {volume}" if volume else ""
     else:
         kept = f"kept running (run {run_id})"
-    kept += "".join(f"; {n} at {h.ip} (from a container on its network)"
-                    for n, h in services.items())
+    for name, handle in services.items():  # at the port its facts name, if they do
+        port = exercise.services[name].facts.get("port", "")
+        if port.isdigit():
+            kept += f"; {name} at {handle.address(int(port))} on this machine"
     return kept + "; the replays below use it; remove it all with `kata clean`"
 
 

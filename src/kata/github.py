@@ -23,7 +23,7 @@ from typing import Self, TextIO
 
 from kata.errors import KataError
 from kata.report import Report
-from kata.reporters.markdown import to_markdown
+from kata.reporters.markdown import render_markdown
 from kata.sanitise import terminal
 
 # Runner variables copied into report.run.ci (key in the report -> variable).
@@ -143,7 +143,7 @@ def format_outputs(values: Mapping[str, str]) -> str:
 
 
 def summary(reports: Sequence[Report]) -> str:
-    parts = [to_markdown(r) for r in reports]
+    parts = [render_markdown(r) for r in reports]
     if len(reports) > 1:
         t = totals(reports)
         verdict = "passed" if t.passed else "not passed"

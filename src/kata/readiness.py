@@ -59,10 +59,10 @@ def _read_until(s: socket.socket, marker: bytes, limit: int) -> bytes:
 def http_probe(app: AppHandle, r: Readiness) -> str | None:
     """GET the path and read its status line and headers, no body: a reply that ends
     its headers is a real reply, and an endless body cannot fill kata's memory."""
-    request = (f"GET {r.path} HTTP/1.1\r\nHost: {app.ip}:{app.port}\r\n"
+    request = (f"GET {r.path} HTTP/1.1\r\nHost: {app.address}\r\n"
                "Accept-Encoding: identity\r\nConnection: close\r\n\r\n").encode()
     try:
-        with socket.create_connection((app.ip, app.port), timeout=min(2.0, _left())) as s:
+        with socket.create_connection(app.address, timeout=min(2.0, _left())) as s:
             s.sendall(request)
             head = _read_until(s, b"\r\n\r\n", HEAD_LIMIT)
     except OSError as e:
@@ -86,7 +86,7 @@ def http_probe(app: AppHandle, r: Readiness) -> str | None:
 @probe("resp")
 def resp_probe(app: AppHandle, r: Readiness) -> str | None:
     try:
-        with socket.create_connection((app.ip, app.port), timeout=min(2.0, _left())) as s:
+        with socket.create_connection(app.address, timeout=min(2.0, _left())) as s:
             s.sendall(b"*1\r\n$4\r\nPING\r\n")
             reply = _read_until(s, b"\r\n", 64)
     except OSError as e:

@@ -25,7 +25,7 @@ from typing import Any, cast
 import httpx
 import pytest
 
-from kata.sandbox.base import AppHandle, Completed, ServiceHandle
+from kata.sandbox.base import Address, AppHandle, Completed, ServiceHandle
 
 requirement = pytest.mark.requirement
 
@@ -267,12 +267,17 @@ class GradedApp:
     _http: httpx.Client | None = None
 
     @property
+    def address(self) -> Address:
+        """Where the app answers kata, as the sandbox hands it out: (host, port)."""
+        return self.handle.address
+
+    @property
     def host(self) -> str:
-        return self.handle.ip
+        return self.handle.address.host
 
     @property
     def port(self) -> int:
-        return self.handle.port
+        return self.handle.address.port
 
     @property
     def replay_address(self) -> tuple[str, int]:
@@ -296,7 +301,7 @@ class GradedApp:
         replay of the test's last requests, in order, aimed at ``replay_address``."""
         if not self.exchanges:
             return {}
-        address = self.replay_address if getattr(self.handle, "published", "") else None
+        address = self.replay_address  # not where kata reached it: the learner's side
         out = self.exchanges[-1].evidence(address)
         replay = Replay()
         replay.count = max(0, len(self.exchanges) - REPLAY_STEPS)  # the ones not written
@@ -307,7 +312,7 @@ class GradedApp:
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.handle.ip}:{self.handle.port}"
+        return self.handle.address.url
 
     @property
     def http(self) -> httpx.Client:

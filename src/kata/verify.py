@@ -22,7 +22,7 @@ from kata.stages.load import short_profile
 
 
 @dataclass
-class Verdict:
+class VariantResult:
     variant: str  # "reference" or the mutant's name
     expected_lost: set[str]
     report: Report
@@ -83,7 +83,7 @@ def verify_variant(
     sandbox_factory: SandboxFactory,
     workdir: Path,
     options: GradeOptions | None = None,
-) -> Verdict:
+) -> VariantResult:
     if mutant is None:
         folder, breaks, name = exercise.reference_path, set(), "reference"
     else:
@@ -92,7 +92,7 @@ def verify_variant(
         breaks, name = set(mutant.breaks), mutant.name
     report = grade(as_graded(exercise, mutant), open_repo(folder), catalog.grader_dir(exercise),
                    sandbox_factory, options or GradeOptions(), emit=PhaseGate(measuring(exercise)))
-    return Verdict(name, breaks, report)
+    return VariantResult(name, breaks, report)
 
 
 def measuring(exercise: Exercise) -> set[str]:
@@ -107,13 +107,13 @@ def verify_exercise(
     catalog: Catalog,
     exercise: Exercise,
     sandbox_factory: SandboxFactory,
-    on_verdict: Callable[[Verdict], None] = lambda v: None,
-) -> Iterator[Verdict]:
+    on_result: Callable[[VariantResult], None] = lambda v: None,
+) -> Iterator[VariantResult]:
     with tempfile.TemporaryDirectory(prefix="kata-verify-") as tmp:
         for mutant in variants(exercise):
-            verdict = verify_variant(catalog, exercise, mutant, sandbox_factory, Path(tmp))
-            on_verdict(verdict)
-            yield verdict
+            result = verify_variant(catalog, exercise, mutant, sandbox_factory, Path(tmp))
+            on_result(result)
+            yield result
 
 
 # -- several exercises at once ----------------------------------------------------------
@@ -178,9 +178,9 @@ def _main(argv: list[str]) -> int:
             if names and name not in names:
                 continue
             start = time.monotonic()
-            verdict = verify_variant(catalog, exercise, mutant, factory, Path(tmp))
-            (out / f"{name}.json").write_text(verdict.report.model_dump_json())
-            print(f"{ex_id}/{name}: {'ok' if verdict.ok else 'NOT OK'} "
+            result = verify_variant(catalog, exercise, mutant, factory, Path(tmp))
+            (out / f"{name}.json").write_text(result.report.model_dump_json())
+            print(f"{ex_id}/{name}: {'ok' if result.ok else 'NOT OK'} "
                   f"{time.monotonic() - start:.1f} s", flush=True)
     return 0
 

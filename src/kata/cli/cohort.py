@@ -178,7 +178,7 @@ def cohort(
     from kata.cli.main import _catalog, _grade_one
     from kata.engine import GradeOptions
     from kata.leaderboard import open_store
-    from kata.reporters import to_json
+    from kata.reporters import render_json
     from kata.sandbox.docker import connect
 
     catalog = _catalog()
@@ -238,7 +238,7 @@ def cohort(
             row.result = _result(report)
             if reports_dir:
                 reports_dir.mkdir(parents=True, exist_ok=True)
-                (reports_dir / f"{name}.{ex.id}.json").write_text(to_json(report), "utf-8")
+                (reports_dir / f"{name}.{ex.id}.json").write_text(render_json(report), "utf-8")
             if store is not None:
                 try:
                     recorded += store.record(leaderboard_cmd.entries_for([report], catalog))

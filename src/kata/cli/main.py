@@ -25,7 +25,7 @@ from kata.cli._shared import pick_exercises
 from kata.errors import ExitCode, KataError, RepoProblem, UsageError
 from kata.repo import Repo
 from kata.repoconfig import check_config
-from kata.reporters import to_json, to_junit, to_markdown
+from kata.reporters import render_json, render_junit, render_markdown
 from kata.reporters.terminal import Progress, print_scorecard
 from kata.sanitise import markup
 
@@ -198,9 +198,9 @@ def grade(
         earned = sum(r.score.earned for r in reports)
         total = sum(r.score.max for r in reports)
         out.print(f"[bold]{exercise} total: {earned:g} / {total} points[/]")
-    json_paths = _write(json_out, reports, to_json)
-    _write(junit_out, reports, to_junit)
-    _write(md_out, reports, to_markdown)
+    json_paths = _write(json_out, reports, render_json)
+    _write(junit_out, reports, render_junit)
+    _write(md_out, reports, render_markdown)
     if actions:
         actions.publish(reports, json_paths, sys.stdout)
     if record:
@@ -336,9 +336,9 @@ def clean(
 ) -> None:
     """Remove what kata left: runs kept with --keep and runs whose kata process died —
     those of this state directory ($KATA_STATE_DIR) only, unless --all."""
-    from kata.sandbox.docker import (
+    from kata.sandbox.docker import connect
+    from kata.sandbox.housekeeping import (
         CACHE_LABEL,
-        connect,
         image_summaries,
         reap_orphans,
         remove_run,

@@ -11,7 +11,7 @@ from kata import sanitise
 from kata.report import Report
 
 
-def to_json(report: Report) -> str:
+def render_json(report: Report) -> str:
     return sanitise.json(report.model_dump_json(indent=2))
 
 

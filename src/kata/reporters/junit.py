@@ -11,7 +11,7 @@ from kata.report import Report
 from kata.sanitise import xml
 
 
-def to_junit(report: Report) -> str:
+def render_junit(report: Report) -> str:
     failures = sum(r.status == "fail" for r in report.requirements)
     errors = sum(r.status == "error" for r in report.requirements)
     skipped = sum(r.status == "skipped" for r in report.requirements)

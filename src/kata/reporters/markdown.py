@@ -13,7 +13,7 @@ from kata.sanitise import markdown_block, markdown_code, markdown_inline
 ICON = {"pass": "✅", "fail": "❌", "error": "⚠️", "skipped": "⏭️"}
 
 
-def to_markdown(report: Report) -> str:
+def render_markdown(report: Report) -> str:
     s = report.score
     verdict = "passed" if s.passed else "below the pass mark"
     lines = [

@@ -6,7 +6,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
+
+
+class Address(NamedTuple):
+    """Where a client on kata's host reaches a port of something the sandbox runs. The
+    sandbox decides it: Docker on this host answers a container's address on the run's
+    network; a remote engine or a cluster would answer a published or forwarded port."""
+
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """The app's HTTP root at this address: ``http://host:port``."""
+        return f"http://{self}"
 
 
 @dataclass(frozen=True)
@@ -29,7 +46,10 @@ class Completed:
 class ServiceHandle(Protocol):
     name: str
     host: str  # its hostname on the private network (what the app dials)
-    ip: str  # its address, reachable from kata's host
+
+    def address(self, port: int) -> Address:
+        """Where a client on kata's host reaches the service's ``port``."""
+        ...
 
     def exec(self, cmd: list[str], timeout_s: float = 30) -> Completed: ...
 
@@ -39,8 +59,10 @@ class ServiceHandle(Protocol):
 class AppHandle(Protocol):
     """The learner's app as the graders see it."""
 
-    ip: str
-    port: int
+    port: int  # the port it listens on in its own container (its PORT)
+    # Where kata's clients reach it, as the sandbox hands it out (it may change when the
+    # app restarts): never assume the container's own address is routable from here.
+    address: Address
 
     def running(self) -> bool: ...
 

@@ -8,15 +8,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kata.errors import RepoProblem
-from kata.sandbox.base import Completed, Image
+from kata.sandbox.base import Address, Completed, Image
 
 
 @dataclass
 class FakeService:
     name: str
     host: str
-    ip: str = "127.0.0.1"
     ready_after: int = 0  # exec calls that fail before the service is ready
+
+    def address(self, port: int) -> Address:
+        return Address("127.0.0.1", port)
 
     def exec(self, cmd: list[str], timeout_s: float = 30) -> Completed:
         self.ready_after -= 1
@@ -29,11 +31,15 @@ class FakeService:
 @dataclass
 class FakeApp:
     port: int
-    ip: str = "127.0.0.1"
+    address: Address = Address("", 0)  # 127.0.0.1 and ``port`` unless given
     exit_code: int | None = None
     restarts: int = 0
     log: str = "fake app log"
     listen: list[tuple[str, int]] | None = None
+
+    def __post_init__(self) -> None:
+        if not self.address.host:
+            self.address = Address("127.0.0.1", self.port)
 
     def running(self) -> bool:
         return self.exit_code is None

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 from kata.errors import KataError
 
 if TYPE_CHECKING:
-    from kata.sandbox.docker import DockerApp, DockerSandbox
+    from kata.sandbox.app import DockerApp
+    from kata.sandbox.docker import DockerSandbox
 
 RELAY_IMAGE = "python:3.12-slim"  # one of `kata images`; it runs only the relay below
 RELAY = """
@@ -50,14 +51,14 @@ while True:
 
 def publish(sandbox: DockerSandbox, app: DockerApp) -> None:
     """Publish a kept server app on a free 127.0.0.1 port and set ``app.published``."""
-    sandbox._require_image(RELAY_IMAGE)
+    sandbox.require_image(RELAY_IMAGE)
     client, name = sandbox.client, f"kata-{sandbox.run_id}-publish"
-    with sandbox._making():
-        client.networks.create(name, driver="bridge", labels=sandbox.labels)
+    with sandbox.scope.making():
+        client.networks.create(name, driver="bridge", labels=sandbox.scope.labels)
         relay = client.containers.create(
             RELAY_IMAGE, ["python3", "-c", RELAY, f"kata-{sandbox.run_id}-app", str(app.port)],
             name=f"kata-{sandbox.run_id}-relay",
-            labels={**sandbox.labels, "kata.role": "relay"},
+            labels={**sandbox.scope.labels, "kata.role": "relay"},
             network=name,
             ports={f"{app.port}/tcp": ("127.0.0.1", None)},  # Docker picks a free port
             mem_limit="64m", pids_limit=64, cap_drop=["ALL"],

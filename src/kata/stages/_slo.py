@@ -1,5 +1,5 @@
-"""Service-level objectives of a load requirement, and their verdicts. Pure: figures in,
-verdicts and the scorecard line out. The thresholds' format (bounds relative to the
+"""Service-level objectives of a load requirement, and their results. Pure: figures in,
+results and the scorecard line out. The thresholds' format (bounds relative to the
 reference's figures) is ``kata.catalog.slo``, checked when the exercise loads."""
 
 from __future__ import annotations
@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from kata.catalog.slo import METRICS, SLO, Bound, SLOInvalid, parse_slos
 from kata.scoring import ramp
 
-# The format (parsed when the exercise loads) lives in the catalog; the verdicts here.
-__all__ = ["METRICS", "SLO", "Bound", "SLOInvalid", "Verdict", "evaluate", "fmt_value",
-           "fraction", "judge", "line", "parse_slos", "reference_line"]
+# The format (parsed when the exercise loads) lives in the catalog; the results here.
+__all__ = ["METRICS", "SLO", "Bound", "SLOInvalid", "SLOResult", "assess", "evaluate", "fmt_value",
+           "fraction", "line", "parse_slos", "reference_line"]
 
 
 @dataclass(frozen=True)
-class Verdict:
+class SLOResult:
     slo: SLO
     value: float
     reference: float | None  # the reference's figure on this machine, when calibrated
@@ -28,7 +28,7 @@ class Verdict:
         return self.fraction >= 1.0
 
 
-def judge(slo: SLO, value: float, reference: float | None) -> Verdict:
+def assess(slo: SLO, value: float, reference: float | None) -> SLOResult:
     full = slo.full.resolve(reference)
     zero = slo.zero.resolve(reference) if slo.zero is not None else None
     at_most = slo.direction == "max"
@@ -41,21 +41,21 @@ def judge(slo: SLO, value: float, reference: float | None) -> Verdict:
         fraction = 0.0
     else:
         fraction = round(ramp(value, full, zero), 3)
-    return Verdict(slo, value, reference, full, zero, fraction)
+    return SLOResult(slo, value, reference, full, zero, fraction)
 
 
 def evaluate(slos: list[SLO], measured: dict[str, float],
-             reference: dict[str, float] | None) -> list[Verdict]:
+             reference: dict[str, float] | None) -> list[SLOResult]:
     out = []
     for slo in slos:
         ref = reference.get(slo.metric) if reference is not None else None
-        out.append(judge(slo, float(measured.get(slo.metric, 0.0)), ref))
+        out.append(assess(slo, float(measured.get(slo.metric, 0.0)), ref))
     return out
 
 
-def fraction(verdicts: list[Verdict]) -> float:
+def fraction(results: list[SLOResult]) -> float:
     """The weakest SLO decides: a fast app that fails half its requests earns nothing."""
-    return min((v.fraction for v in verdicts), default=1.0)
+    return min((v.fraction for v in results), default=1.0)
 
 
 # -- words -------------------------------------------------------------------------------
@@ -78,7 +78,7 @@ def _figure(metric: str, value: float) -> str:
     return fmt_value(metric, value)
 
 
-def _bound_text(v: Verdict) -> str:
+def _bound_text(v: SLOResult) -> str:
     sign = "≤" if v.slo.direction == "max" else "≥"
     bound = fmt_value(v.slo.metric, v.full)
     if v.slo.metric == "rps":
@@ -86,18 +86,18 @@ def _bound_text(v: Verdict) -> str:
     return f"{sign} {bound}"
 
 
-def line(verdicts: list[Verdict]) -> str:
+def line(results: list[SLOResult]) -> str:
     """``p95 41 ms (≤ 54 ms ✓) · 612 req/s (≥ 300 ✓) · 0.0% errors (≤ 0.5% ✓)``"""
     return " · ".join(
         f"{_figure(v.slo.metric, v.value)} ({_bound_text(v)} {'✓' if v.met else '✗'})"
-        for v in verdicts
+        for v in results
     )
 
 
-def reference_line(verdicts: list[Verdict]) -> str:
+def reference_line(results: list[SLOResult]) -> str:
     """``reference here: p95 18 ms (yours 2.3×, ≤ 3× ✓) · 1224 req/s (yours 0.50×, ≥ 0.5× ✓)``"""
     parts = []
-    for v in verdicts:
+    for v in results:
         if v.reference is None:
             continue
         text = _figure(v.slo.metric, v.reference)

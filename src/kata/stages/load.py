@@ -34,7 +34,6 @@ from kata.catalog.graders import LoadOptions
 from kata.errors import ExerciseInvalid, KataError
 from kata.events import LogLine
 from kata.outcomes import Outcome, Status
-from kata.sandbox.base import AppHandle
 from kata.stages import _slo
 from kata.stages.registry import StageContext, stage
 from kata.stages.schema import revive
@@ -141,7 +140,7 @@ def _measure_reference(ctx: StageContext, opts: LoadOptions, locustfile: str,
                         "state absolute SLOs, or grade with the Docker sandbox")
     ctx.emit(LogLine("load", "calibrating: the reference solution under the same load"))
     with ctx.start_reference() as ref_app:
-        stats = run_profile(_host(ref_app), locustfile, opts)
+        stats = run_profile(ref_app.address.url, locustfile, opts)
     why = saturated(stats, opts.saturation_pct, opts.saturation_lag_ms)
     if why is not None:
         raise cal.NotCalibrated(f"load generator saturated ({why}) while measuring the "
@@ -160,27 +159,23 @@ def _calibrate(ctx: StageContext, opts: LoadOptions, locustfile: str,
     return calibration, fresh
 
 
-def _host(app: AppHandle) -> str:
-    return f"http://{app.ip}:{app.port}"
-
-
 # -- verdicts ----------------------------------------------------------------------------
-def judge(rid: str, slos: list[_slo.SLO], stats: dict[str, Any],
+def load_outcome(rid: str, slos: list[_slo.SLO], stats: dict[str, Any],
           reference: dict[str, float] | None) -> Outcome:
     """One requirement's outcome from the learner's and the reference's figures. Pure."""
     mine = figures(stats)
-    verdicts = _slo.evaluate(slos, mine, reference)
-    share = _slo.fraction(verdicts)
+    results = _slo.evaluate(slos, mine, reference)
+    share = _slo.fraction(results)
     measured = {k: round(v, 4 if k == "error_rate" else 2) for k, v in mine.items()}
-    for v in verdicts:
+    for v in results:
         measured[f"bound_{v.slo.metric}"] = round(v.full, 4)
     for k, figure in (reference or {}).items():
         measured[f"ref_{k}"] = round(figure, 4 if k == "error_rate" else 2)
     measured["generator_cpu_pct"] = round(generator_cpu(stats.get("cpu_samples", [])), 1)
     measured["generator_lag_ms"] = float(stats.get("loop_lag_ms", {}).get("p50", 0.0))
     measured["requests"] = float(stats.get("requests", 0))
-    message = _slo.line(verdicts)
-    if ref_line := _slo.reference_line(verdicts):
+    message = _slo.line(results)
+    if ref_line := _slo.reference_line(results):
         message += f"\n{ref_line}"
     if share < 1.0:
         message += _breakdown(stats)
@@ -231,13 +226,13 @@ def load(ctx: StageContext) -> list[Outcome]:
             calibration, fresh = _calibrate(ctx, opts, str(path))
             reference = calibration.figures
         stats = _run_app(ctx, opts, str(path))
-        outcomes = [judge(r.id, slos[r.id], stats, reference) for r in ctx.requirements]
+        outcomes = [load_outcome(r.id, slos[r.id], stats, reference) for r in ctx.requirements]
         if any(o.fraction is not None and o.fraction < 1.0 for o in outcomes) \
                 and stats.get("error_rate", 0.0) < UNMISTAKABLE_ERROR_RATE:
             if relative and not fresh:
                 reference, _ = _measure_reference(ctx, opts, str(path))
             again = _run_app(ctx, opts, str(path))
-            second = [judge(r.id, slos[r.id], again, reference) for r in ctx.requirements]
+            second = [load_outcome(r.id, slos[r.id], again, reference) for r in ctx.requirements]
             outcomes = [_better(a, b, confirmed=relative and not fresh)
                         for a, b in zip(outcomes, second)]
     except (cal.NotCalibrated, Saturated) as e:
@@ -264,7 +259,7 @@ def _run_app(ctx: StageContext, opts: LoadOptions, locustfile: str) -> dict[str,
     if (down := revive(ctx)) is not None:
         raise NotUp(down)
     ctx.emit(LogLine("load", f"{opts.users} users for {opts.duration_s:g} s"))
-    stats = run_profile(_host(ctx.app), locustfile, opts)
+    stats = run_profile(ctx.app.address.url, locustfile, opts)
     why = saturated(stats, opts.saturation_pct, opts.saturation_lag_ms)
     if why is not None:
         raise Saturated(f"load generator saturated ({why}) — it measured itself, not the app")

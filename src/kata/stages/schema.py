@@ -399,7 +399,7 @@ def _finding(rec: Any, case_id: str, node: Any, base_url: str, port: int) -> Fin
 
 
 # -- verdicts ----------------------------------------------------------------------------
-def judge(rid: str, run: SchemaRun, checks: Sequence[str] | None = None,
+def schema_outcome(rid: str, run: SchemaRun, checks: Sequence[str] | None = None,
           operations: list[str] | None = None) -> Outcome:
     """One requirement's outcome from the run: the first finding it owns, and a count of
     the others. Pure."""
@@ -447,7 +447,7 @@ def schema(ctx: StageContext) -> list[Outcome]:
                               "set [graders.schema] contract to the OpenAPI file")
     if (down := revive(ctx)) is not None:
         return [Outcome(r.id, Status.ERROR, down) for r in ctx.requirements]
-    base_url = f"http://{ctx.app.ip}:{ctx.app.port}"
+    base_url = ctx.app.address.url
     headers: dict[str, str] = {}
     if opts.auth is not None:
         try:
@@ -462,7 +462,7 @@ def schema(ctx: StageContext) -> list[Outcome]:
     run = run_schemathesis(contract, base_url, ctx.app.port,
                            opts.model_copy(update={"checks": sorted(checks_wanted)}),
                            ctx.seed, headers)
-    outcomes = [judge(r.id, run, r.thresholds.get("checks") or opts.checks,
+    outcomes = [schema_outcome(r.id, run, r.thresholds.get("checks") or opts.checks,
                       r.thresholds.get("operations")) for r in ctx.requirements]
     if published := getattr(ctx.app, "published", ""):  # --keep: replay at the kept app
         aim_at(outcomes, ctx.app.port, published)

@@ -38,7 +38,7 @@ CAP_BITS = {"CHOWN": 0, "DAC_OVERRIDE": 1, "DAC_READ_SEARCH": 2, "FOWNER": 3, "F
 
 
 def granted_mask() -> int:
-    from kata.sandbox.docker import ROOT_DROP_CAPS
+    from kata.sandbox.containment import ROOT_DROP_CAPS
 
     return sum(1 << CAP_BITS[c] for c in ROOT_DROP_CAPS)
 
