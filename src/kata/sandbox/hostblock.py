@@ -81,6 +81,8 @@ def drop_orphan_host_blocks(client: docker.DockerClient, run_id: str | None) -> 
     candidates = _run_bridges(run_id) if run_id else blocked_bridges()
     if not candidates:
         return
+    # Rules first, networks second: a rule is added only after its network exists, so a
+    # concurrent run's fresh rule always finds its network in this later listing.
     live = {(n.attrs.get("Options") or {}).get("com.docker.network.bridge.name")
             for n in client.networks.list()}
     for bridge in sorted(candidates - live):
