@@ -30,7 +30,7 @@ from kata.sandbox.base import AppHandle, Completed, ServiceHandle
 requirement = pytest.mark.requirement
 
 __all__ = ["AppMisbehaved", "GradedApp", "Replay", "requirement", "expect_status", "trim",
-           "describe"]
+           "describe", "capped_client"]
 
 REQUEST_TIMEOUT_S = 10.0
 MAX_BODY_BYTES = 32 * 2**20  # kata stops reading a response body there
@@ -309,12 +309,21 @@ class GradedApp:
     @property
     def http(self) -> httpx.Client:
         if self._http is None:
-            self._http = capped_client(
-                self.base_url,
-                REQUEST_TIMEOUT_S,
-                event_hooks={"request": [self._record], "response": [self._answer]},
-            )
+            self._http = self.client()
         return self._http
+
+    def client(self, **kwargs: Any) -> httpx.Client:
+        """A new client for the app with a cookie jar of its own (a second browser, another
+        user), capped like ``http`` and recording its exchanges as evidence the same way;
+        ``kwargs`` go to httpx.Client (headers, event_hooks…). The caller closes it."""
+        hooks = kwargs.pop("event_hooks", {})
+        return capped_client(
+            self.base_url,
+            REQUEST_TIMEOUT_S,
+            event_hooks={"request": [self._record, *hooks.get("request", [])],
+                         "response": [self._answer, *hooks.get("response", [])]},
+            **kwargs,
+        )
 
     def _record(self, request: httpx.Request) -> None:
         self.exchanges.append(Exchange(request))
