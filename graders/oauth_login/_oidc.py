@@ -65,7 +65,11 @@ def resolve(location: str, base: httpx.URL) -> httpx.URL:
     """Where a browser goes for ``location`` seen at ``base``: as browsers do, a
     backslash counts as a slash and tabs and newlines are dropped."""
     cleaned = re.sub(r"[\t\r\n]", "", location).replace("\\", "/")
-    return base.join(cleaned)
+    try:
+        return base.join(cleaned)
+    except httpx.InvalidURL:  # javascript:…, a bad port: somewhere no page of the app is
+        raise AssertionError(f"Location: {trim(location, 120)} is no http(s) URL a browser "
+                             f"would follow to the app or the provider") from None
 
 
 def said(r: httpx.Response) -> str:

@@ -160,14 +160,28 @@ class _CappedTransport(httpx.HTTPTransport):
         return response
 
 
+class _NoFollowClient(httpx.Client):
+    """A client that never follows a redirect, so never needs the next request either:
+    httpx builds it from every Location, and one that is no http URL (``javascript:x``)
+    would raise InvalidURL, kata's error, instead of reaching the grader as the app's
+    answer it is."""
+
+    def _build_redirect_request(self, request: httpx.Request,
+                                response: httpx.Response) -> httpx.Request:
+        try:
+            return super()._build_redirect_request(request, response)
+        except httpx.InvalidURL:
+            return cast(httpx.Request, None)  # response.next_request: none to follow
+
+
 def capped_client(base_url: str, timeout: float, **kwargs: Any) -> httpx.Client:
     """An httpx client for talking to the learner's app: bodies capped, no compression
     asked for (or accepted unasked), no redirect followed."""
     headers = {**IDENTITY, **kwargs.pop("headers", {})}
     url = httpx.URL(base_url)
     only = _CappedTransport(only=f"{url.host}:{url.port or 80}")
-    return httpx.Client(base_url=base_url, timeout=timeout, transport=only,
-                        headers=headers, follow_redirects=False, **kwargs)
+    return _NoFollowClient(base_url=base_url, timeout=timeout, transport=only,
+                           headers=headers, follow_redirects=False, **kwargs)
 
 
 def trim(text: str, limit: int = 300) -> str:
