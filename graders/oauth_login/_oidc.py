@@ -208,12 +208,21 @@ class Browser:
         if r.status_code not in (302, 303):
             if by_app:
                 raise AssertionError(
-                    f"GET /login sent the browser to the provider with "
-                    f"{trim(str(url.query.decode()), 300)}; the provider refused it: "
-                    f"{describe(r)}")
+                    f"the provider refused the authorization request GET /login sent the "
+                    f"browser with: {describe(r)} (the request: "
+                    f"{trim(url.query.decode(), 300)})")
             raise ProviderTrouble(f"the provider refused kata's request {url}: {describe(r)}")
-        # The provider's login form, filled in for the user; then its resume redirect.
         form = resolve(r.headers["location"], url)
+        if origin(form) != origin(ISSUER_URL):  # at once back to the client: an error
+            said_back = dict(httpx.QueryParams(form.query.decode() or form.fragment))
+            if by_app:
+                raise AssertionError(
+                    f"the provider refused the authorization request GET /login sent the "
+                    f"browser with: {said_back.get('error')} "
+                    f"{said_back.get('error_description', '')} (the request: "
+                    f"{trim(url.query.decode(), 300)})")
+            raise ProviderTrouble(f"the provider refused kata's request {url}: {said_back}")
+        # The provider's login form, filled in for the user; then its resume redirect.
         r = self._idp("POST", form, data={"sub": user.sub, "email": user.email})
         if r.status_code not in (302, 303):
             raise ProviderTrouble(f"the provider's login form: {describe(r)}")
