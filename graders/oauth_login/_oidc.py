@@ -155,6 +155,10 @@ class Browser:
     def _cookies(self, response: httpx.Response) -> None:
         for value in response.headers.get_list("set-cookie"):
             self.set_cookies.append((said(response), value))
+        # (run after httpx stored the cookies) Browsers count http://localhost as a secure
+        # context, so Secure cookies work there: kata's browser sends them too.
+        for cookie in self.to_app.cookies.jar:
+            cookie.secure = False
 
     def close(self) -> None:
         self.to_app.close()
