@@ -206,4 +206,9 @@ def test_the_action_installs_a_working_kata_with_its_package_data(tmp_path):
     images = sh(shebang, "-c", "import sys; from kata.github import service_images; "
                                "print(' '.join(service_images(sys.argv[1])))", "rest-api")
     assert images.split(), "no service images for rest-api"
+    # kata's own service images are built by the Action from folders the install carries
+    folder = sh(shebang, "-c", "from kata.localimages import own_image_folder; "
+                               "print(own_image_folder('kata/oidc-provider:8'))").strip()
+    assert (Path(folder) / "Dockerfile").is_file() and (Path(folder) / "package-lock.json"
+                                                        ).is_file(), folder
     print(f"\n{timing}")

@@ -142,3 +142,13 @@ def test_an_unwritable_runner_file_is_a_kata_error(tmp_path):
     env = {**RUNNER, "GITHUB_STEP_SUMMARY": str(tmp_path / "no" / "such" / "file")}
     with pytest.raises(KataError, match="cannot write the runner's file"):
         github.Actions.from_env(env).publish([make_report()], [], io.StringIO())
+
+
+def test_kata_s_own_service_images_have_a_build_folder_and_published_ones_none():
+    """The Action pulls a published image and builds kata's own (no registry has it)."""
+    from kata.localimages import own_image_folder
+
+    assert own_image_folder("postgres:15") is None
+    folder = own_image_folder("kata/oidc-provider:8")
+    assert folder is not None and (folder / "Dockerfile").is_file()
+    assert own_image_folder("kata/oidc-provider:8.8.1") == folder  # an alias of it

@@ -75,7 +75,8 @@ def client():
         client.ping()
     except Exception as exc:  # any failure means "no Docker here"
         pytest.skip(f"Docker is not available: {exc}")
-    localimages.ensure_images(["python:3.12-slim", "postgres:15", "redis:7"], log=lambda _: None)
+    localimages.ensure_images(["python:3.12-slim", "postgres:15", "redis:7",
+                               localimages.OIDC_PROVIDER], log=lambda _: None)
     return client
 
 
@@ -132,5 +133,46 @@ def test_redis_answers_ping(client):
             container, ["redis-cli", "ping"], lambda code, out: code == 0 and out.strip() == b"PONG"
         )
         assert result.output.strip() == b"PONG"
+    finally:
+        container.remove(force=True, v=True)
+
+
+@pytest.mark.docker
+def test_oidc_provider_serves_its_issuer_and_enforces_its_registration(client):
+    """kata/oidc-provider: ready by a real query (discovery names the configured issuer);
+    from the host, an unregistered redirect URI is refused, a registered one reaches the
+    sign-in form, and the test-only control endpoint arms only the defects it knows."""
+    import httpx
+
+    issuer = "http://idp:8080"
+    container = client.containers.run(
+        localimages.OIDC_PROVIDER, detach=True, labels=TEST_LABELS,
+        environment={"ISSUER": issuer, "CLIENT_ID": "app", "CLIENT_SECRET": "s3cret",
+                     "REDIRECT_URIS": "http://localhost:8000/callback"})
+    try:
+        ready = _exec_until(container, ["node", "/srv/idp/ready.mjs"],
+                            lambda code, out: code == 0)
+        assert f"ready: {issuer}".encode() in ready.output
+        container.reload()
+        ip = container.attrs["NetworkSettings"]["IPAddress"]
+        with httpx.Client(base_url=f"http://{ip}:8080", headers={"host": "idp:8080"},
+                          timeout=10) as idp:
+            meta = idp.get("/.well-known/openid-configuration").json()
+            assert meta["issuer"] == issuer
+            assert meta["authorization_endpoint"] == f"{issuer}/authorize"
+            assert meta["code_challenge_methods_supported"] == ["S256"]
+            asked = {"client_id": "app", "response_type": "code", "scope": "openid",
+                     "state": "s" * 16}
+            wrong = idp.get("/authorize", params={**asked, "redirect_uri": "http://evil/cb"})
+            assert wrong.status_code == 400 and wrong.json()["error"] == "invalid_redirect_uri"
+            right = idp.get("/authorize",
+                            params={**asked, "redirect_uri": "http://localhost:8000/callback"})
+            assert right.status_code in (302, 303), right.text
+            form = idp.get(right.headers["location"])  # the interaction cookie: in the jar
+            assert form.status_code == 200 and 'name="sub"' in form.text
+            assert idp.post("/_kata/next-id-token", json={"defect": "alg-none"}).status_code == 400
+            armed = idp.post("/_kata/next-id-token", json={"defect": "expired"})
+            assert armed.json() == {"armed": ["expired"]}
+            assert idp.delete("/_kata/next-id-token").json() == {"armed": []}
     finally:
         container.remove(force=True, v=True)

@@ -77,3 +77,33 @@ def test_a_replay_is_valid_bash_and_keeps_only_the_last_steps():
     done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True)
     assert done.stdout.split("\n")[:2] == ["step 4", "step 5"]
     assert done.stdout.count("step") == REPLAY_STEPS
+
+
+def test_a_redirect_to_no_http_url_is_the_apps_answer_not_kata_s_error():
+    """httpx builds the next request of every redirect, followed or not; a Location that is
+    no http URL (javascript:…) must reach the grader as the app's 302, not raise."""
+    import http.server
+    import threading
+
+    from kata.testing import capped_client
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(302)
+            self.send_header("Location", "javascript:alert(1)")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with capped_client(f"http://127.0.0.1:{server.server_port}", 5) as client:
+            r = client.get("/next")
+        assert (r.status_code, r.headers["location"]) == (302, "javascript:alert(1)")
+        assert r.next_request is None
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -9,7 +9,10 @@ locally. This module builds faithful substitutes:
 * ``python:3.X-slim`` -- the host's pyenv CPython relocated to ``/usr/local``;
 * ``python:3.X`` -- the slim image plus a compiler toolchain and libpq headers;
 * ``postgres:15`` and ``redis:7`` -- Debian's packages behind entrypoints that
-  honour the official images' environment interface.
+  honour the official images' environment interface;
+* ``kata/oidc-provider:8`` -- kata's own mock OpenID provider (panva's oidc-provider from
+  the npm registry on Debian's Node.js, plus a test-only control endpoint): no published
+  image has that endpoint, so this one is built here under the name it would be published as.
 
 Every image is labelled ``kata.localimage=1`` (the label ``kata`` marks per-run
 resources that the grader deletes). Images that already exist are left alone,
@@ -44,6 +47,7 @@ _FIX = ("read the output above, fix this machine's side (disk, network, tools), 
 
 LABELS = {"kata.localimage": "1"}
 BASE = "kata-base:bookworm"
+OIDC_PROVIDER = "kata/oidc-provider:8"
 PYTHON_MINORS = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"]
 
 DATA = Path(__file__).with_suffix("")  # src/kata/localimages/: Dockerfiles and scripts
@@ -386,6 +390,8 @@ SPECS: dict[str, _Spec] = {
     ),
     "postgres:15": _Spec(_build_dir("postgres"), deps=(BASE,), aliases=("postgres:15-bookworm",)),
     "redis:7": _Spec(_build_dir("redis"), deps=(BASE,), aliases=("redis:7-bookworm",)),
+    OIDC_PROVIDER: _Spec(_build_dir("oidc-provider"), deps=(BASE,),
+                         aliases=("kata/oidc-provider:8.8.1",)),
 }
 for _minor in PYTHON_MINORS:
     SPECS[f"python:{_minor}-slim"] = _Spec(
@@ -395,11 +401,23 @@ for _minor in PYTHON_MINORS:
         _build_python_full, deps=(f"python:{_minor}-slim",), aliases=(f"python:{_minor}-bookworm",)
     )
 
+# Images kata itself would publish (no registry holds them): where a registry is in reach
+# (a GitHub runner) they are built from their folder, whose FROM lines pull from it.
+OWN_IMAGES = {OIDC_PROVIDER: "oidc-provider"}
+
+
+def own_image_folder(name: str) -> Path | None:
+    """The build folder of an image that only kata makes, else None."""
+    sub = OWN_IMAGES.get(_ALIASES.get(name, name))
+    return DATA / sub if sub else None
+
+
 DEFAULT_IMAGES: list[str] = [
     BASE,
     *(f"python:{m}-slim" for m in PYTHON_MINORS),
     "postgres:15",
     "redis:7",
+    OIDC_PROVIDER,
 ]
 
 _ALIASES = {alias: name for name, spec in SPECS.items() for alias in spec.aliases}

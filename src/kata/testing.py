@@ -30,7 +30,7 @@ from kata.sandbox.base import Address, AppHandle, Completed, ServiceHandle
 requirement = pytest.mark.requirement
 
 __all__ = ["AppMisbehaved", "GradedApp", "Replay", "requirement", "expect_status", "trim",
-           "describe"]
+           "describe", "capped_client"]
 
 REQUEST_TIMEOUT_S = 10.0
 MAX_BODY_BYTES = 32 * 2**20  # kata stops reading a response body there
@@ -160,14 +160,28 @@ class _CappedTransport(httpx.HTTPTransport):
         return response
 
 
+class _NoFollowClient(httpx.Client):
+    """A client that never follows a redirect, so never needs the next request either:
+    httpx builds it from every Location, and one that is no http URL (``javascript:x``)
+    would raise InvalidURL, kata's error, instead of reaching the grader as the app's
+    answer it is."""
+
+    def _build_redirect_request(self, request: httpx.Request,
+                                response: httpx.Response) -> httpx.Request:
+        try:
+            return super()._build_redirect_request(request, response)
+        except httpx.InvalidURL:
+            return cast(httpx.Request, None)  # response.next_request: none to follow
+
+
 def capped_client(base_url: str, timeout: float, **kwargs: Any) -> httpx.Client:
     """An httpx client for talking to the learner's app: bodies capped, no compression
     asked for (or accepted unasked), no redirect followed."""
     headers = {**IDENTITY, **kwargs.pop("headers", {})}
     url = httpx.URL(base_url)
     only = _CappedTransport(only=f"{url.host}:{url.port or 80}")
-    return httpx.Client(base_url=base_url, timeout=timeout, transport=only,
-                        headers=headers, follow_redirects=False, **kwargs)
+    return _NoFollowClient(base_url=base_url, timeout=timeout, transport=only,
+                           headers=headers, follow_redirects=False, **kwargs)
 
 
 def trim(text: str, limit: int = 300) -> str:
@@ -317,12 +331,21 @@ class GradedApp:
     @property
     def http(self) -> httpx.Client:
         if self._http is None:
-            self._http = capped_client(
-                self.base_url,
-                REQUEST_TIMEOUT_S,
-                event_hooks={"request": [self._record], "response": [self._answer]},
-            )
+            self._http = self.client()
         return self._http
+
+    def client(self, **kwargs: Any) -> httpx.Client:
+        """A new client for the app with a cookie jar of its own (a second browser, another
+        user), capped like ``http`` and recording its exchanges as evidence the same way;
+        ``kwargs`` go to httpx.Client (headers, event_hooks…). The caller closes it."""
+        hooks = kwargs.pop("event_hooks", {})
+        return capped_client(
+            self.base_url,
+            REQUEST_TIMEOUT_S,
+            event_hooks={"request": [self._record, *hooks.get("request", [])],
+                         "response": [self._answer, *hooks.get("response", [])]},
+            **kwargs,
+        )
 
     def _record(self, request: httpx.Request) -> None:
         self.exchanges.append(Exchange(request))
