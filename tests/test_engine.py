@@ -10,7 +10,7 @@ from kata.errors import BuildFailed, KataError
 from kata.events import PhaseFinished, RequirementJudged
 from kata.outcomes import Outcome, Status
 from kata.repo import Repo
-from kata.sandbox.fake import FakeSandbox
+from kata.sandbox.fake import FakeSandbox, FakeService
 from kata.stages import STAGES, stage
 
 calls: list[str] = []
@@ -60,7 +60,8 @@ def _grade(exercise, repo, sandbox, **opts):
 def test_full_flow_scores_and_cleans_up(repo):
     sandbox = FakeSandbox()
     report, events = _grade(_exercise(), repo, sandbox)
-    assert sandbox.calls[:3] == ["build", "service:db", "app"]
+    # the services start beside the build (either may reach the sandbox first), the app after
+    assert sorted(sandbox.calls[:2]) == ["build", "service:db"] and sandbox.calls[2] == "app"
     assert sandbox.calls[-1] == "close" and sandbox.closed == 1
     assert sandbox.env == {"PORT": "8000", "DATABASE_URL": "postgresql://db/x"}
     assert report.score.earned == 60 and report.score.passed
@@ -193,3 +194,21 @@ def test_a_requirement_not_graded_gets_no_tip(repo):
     (repo.path / "go.mod").write_text("module example.com/demo\n")
     report, _ = _grade(ex, repo, FakeSandbox(), only={"a"})
     assert report.requirements[2].status == "skipped" and report.requirements[2].tip == ""
+
+
+def test_a_failed_build_stops_the_services_starting_beside_it(repo):
+    """The services start while the image builds; when the build fails, their start is
+    stopped before the sandbox closes (nothing of the run may be created after), and the
+    grade reports the learner's build, not a service still coming up."""
+    import threading
+
+    class NeverReady(FakeSandbox):
+        def start_service(self, name, image, env, aliases):
+            self.calls.append(f"service:{name}")
+            return FakeService(name=name, host=name, ready_after=10**9)
+
+    sandbox = NeverReady(build_problem=BuildFailed("docker build failed: boom", "fix", "tail"))
+    report, _ = _grade(_exercise(), repo, sandbox)
+    assert report.problem.kind == "build-step-failed"
+    assert not [t for t in threading.enumerate() if t.name == "kata-services"]
+    assert sandbox.calls[-1] == "close" and sandbox.closed == 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -109,17 +110,22 @@ def grade(
     notes: list[str] = []
     deadline = time.monotonic() + options.deadline_s if options.deadline_s else None
     sandbox = sandbox_factory(exercise, run_id)
+    ahead: _ServicesAhead | None = None
     try:
         try:
-            with run.phase("build", str(repo.dockerfile().relative_to(repo.path))):
+            dockerfile = repo.dockerfile()  # a repo without one starts no service
+            ahead = _ServicesAhead(exercise, sandbox)
+            with run.phase("build", str(dockerfile.relative_to(repo.path))):
                 image = sandbox.build(
                     repo.build_context(),
-                    str(repo.dockerfile()),
+                    str(dockerfile),
                     exercise.limits.build_timeout_s,
                     lambda line: emit(LogLine("build", line)),
                     cache_tag=_cache_tag(exercise, repo),
                 )
-            services = _start_services(exercise, sandbox, run)
+            if exercise.services:  # the phase is what is left of their start after the build
+                with run.phase("services", ", ".join(exercise.services)):
+                    services = ahead.wait()
             env = _app_env(exercise, services, repo.app.env)
             serve = exercise.app.kind == "server"
             with run.phase("boot"):
@@ -173,6 +179,8 @@ def grade(
         found = [] if problem else diagnose_graded(_clues(exercise, app, log_tail))
         notes += app.limits_hit() if app is not None else []
     finally:
+        if ahead is not None:
+            ahead.stop()
         if not options.keep:
             sandbox.close()
         elif app is not None:
@@ -329,17 +337,23 @@ def _check_services(services: dict[str, ServiceHandle]) -> None:
             )
 
 
-def _start_services(exercise: Exercise, sandbox: Sandbox, run: _Run) -> dict[str, ServiceHandle]:
+def _start_services(exercise: Exercise, sandbox: Sandbox, run: _Run,
+                    stop: threading.Event | None = None) -> dict[str, ServiceHandle]:
     services: dict[str, ServiceHandle] = {}
     if not exercise.services:
         return services
+    stopped = stop.is_set if stop is not None else lambda: False
     with run.phase("services", ", ".join(exercise.services)):
         for name, svc in exercise.services.items():
+            if stopped():
+                return services
             services[name] = sandbox.start_service(name, svc.image, svc.env, svc.aliases)
         for name, svc in exercise.services.items():
             handle = services[name]
-            ok = wait_until(lambda: handle.exec(svc.ready, timeout_s=5).code == 0,  # noqa: B023 (called here)
+            ok = wait_until(lambda: stopped() or handle.exec(svc.ready, timeout_s=5).code == 0,  # noqa: B023 (called here)
                             svc.ready_timeout_s, every_s=0.3)
+            if stopped():
+                return services
             if not ok:
                 raise KataError(
                     f"service {name} ({svc.image}) did not become ready in "
@@ -347,6 +361,44 @@ def _start_services(exercise: Exercise, sandbox: Sandbox, run: _Run) -> dict[str
                     "check the image with `docker run`; rebuild it with `kata images --force`",
                 )
     return services
+
+
+class _ServicesAhead:
+    """The exercise's services, started in a thread while the image builds, so their start
+    (PostgreSQL takes a second or two) overlaps the build instead of following it. Joined
+    before anything uses them, and stopped and joined before the sandbox is closed, so
+    nothing of the run is created after its removal."""
+
+    JOIN_S = 30.0  # a Docker request in flight when stopped: bounded, then close() settles
+
+    def __init__(self, exercise: Exercise, sandbox: Sandbox) -> None:
+        self._stop = threading.Event()
+        self._services: dict[str, ServiceHandle] = {}
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        if exercise.services:
+            self._thread = threading.Thread(target=self._run, args=(exercise, sandbox),
+                                            name="kata-services", daemon=True)
+            self._thread.start()
+
+    def _run(self, exercise: Exercise, sandbox: Sandbox) -> None:
+        try:  # quietly: the main thread reports the phase (events come from one thread)
+            self._services = _start_services(exercise, sandbox, _Run(exercise, ignore),
+                                             self._stop)
+        except BaseException as e:  # handed to the main thread by wait()
+            self._error = e
+
+    def wait(self) -> dict[str, ServiceHandle]:
+        if self._thread is not None:
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._services
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(self.JOIN_S)
 
 
 def as_configured(exercise: Exercise, app: AppConfig) -> Exercise:

@@ -30,6 +30,7 @@ PID_LABEL = "kata.pid"
 CACHE_LABEL = "kata.cache"
 STATE_LABEL = "kata.state"  # which state directory's kata made it: `kata clean` keeps to its own
 RUN_IMAGE_REPO = "kata-app"  # kata-app:<run id>, the tag one grading runs its app from
+_counting = threading.Lock()  # RunScope.making from two threads (services beside the build)
 SETTLE_CHECKS = 6  # after an interrupted create, look for what landed for three seconds
 
 
@@ -41,6 +42,7 @@ class RunScope:
     run_id: str
     keep: bool = False  # --keep: orphan reaping must not touch it
     labels: dict[str, str] = field(init=False)
+    making_now: int = 0  # create requests in flight (the services start beside the build)
     unsettled: bool = False  # a create request was cut short; it may still land
 
     def __post_init__(self) -> None:
@@ -55,9 +57,18 @@ class RunScope:
     def making(self) -> Iterator[None]:
         """Around a request that creates something: if it is cut short (Ctrl-C), Docker may
         still finish it after remove() has looked, so remove() looks again for a while."""
-        self.unsettled = True
-        yield
-        self.unsettled = False
+        with _counting:
+            self.making_now += 1
+            self.unsettled = True
+        try:
+            yield
+        except BaseException:
+            with _counting:
+                self.making_now -= 1  # cut short: it may still land, so stay unsettled
+            raise
+        with _counting:
+            self.making_now -= 1
+            self.unsettled = self.making_now > 0  # another thread's request still in flight
 
     def remove(self) -> None:
         """Remove the run. A Ctrl-C or SIGTERM that arrives meanwhile waits until the run is
