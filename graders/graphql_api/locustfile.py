@@ -1,10 +1,11 @@
 """The load profile of graphql-api: what kata's load grader sends, to the learner's app and
 to the reference solution alike (users, duration and SLOs are in exercise.toml).
 
-Most requests read a page of 100 books, each with its author: a server that resolves
-Book.author with one query per book sends 101 queries for it (the N+1 problem), which is
-what this profile makes visible. The rest read single books and authors, and create and
-update books. Every request is valid; an answer with "errors" counts as a failure.
+Most requests read a page of 20 books, each with its author; the rest read single books
+and authors, and create and update books. (The number of queries a page costs is
+`batching`'s to judge, by counting them: a load test on a shared machine could not tell
+20 extra queries from noise.) Every request is valid; an answer with "errors" counts as a
+failure.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from locust import FastHttpUser, constant, task
 
 _serial = itertools.count()
 
-PAGE = ("query($after: String) { books(first: 100, after: $after) { edges { node { id title "
-        "year author { id name books { id } } } } pageInfo { hasNextPage endCursor } } }")
+PAGE = ("query($after: String) { books(first: 20, after: $after) { edges { node { id title "
+        "year author { id name } } } pageInfo { hasNextPage endCursor } } }")
 BOOK = "query($id: ID!) { book(id: $id) { id title year author { id name } } }"
 AUTHOR = "query($id: ID!) { author(id: $id) { id name books { id title } } }"
 CREATE_AUTHOR = "mutation($name: String!) { createAuthor(input: {name: $name}) { id } }"
@@ -68,9 +69,9 @@ class LibraryUser(FastHttpUser):
         if book.get("id"):
             self.books.append(book["id"])
 
-    @task(20)
+    @task(10)
     def page_of_books_with_authors(self) -> None:
-        self.gql("books(first: 100) with authors", PAGE, {"after": None})
+        self.gql("books(first: 20) with authors", PAGE, {"after": None})
 
     @task(4)
     def book_with_author(self) -> None:
