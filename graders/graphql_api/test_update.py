@@ -37,4 +37,5 @@ def test_fields_left_out_keep_their_value_and_null_clears_the_year(gql: GraphQL)
     check_fields(r, data.get("updateBook"), {"title": title, "year": None},
                  context="(input was {year: null}: the year is cleared, the title kept)")
     r, data = gql.data(READ, {"id": book["id"]}, why="the book was just updated")
-    check_fields(r, data.get("book"), {"title": title, "year": None}, context="(after both updates)")
+    check_fields(r, data.get("book"), {"title": title, "year": None},
+                 context="(after both updates)")
