@@ -21,7 +21,9 @@ GOLDEN = Path(__file__).parent / "golden" / "scorecard-rest-api-node-create-200.
 # folder → (exercise, the stack kata must recognise)
 SOLUTIONS = {"kv-store-node": ("kv-store", "node"), "notes-jwt-node": ("notes-jwt", "node"),
              "oauth-login-node": ("oauth-login", "node"), "rest-api-node": ("rest-api", "node"),
-             "todo-cli-node": ("todo-cli", "node")}
+             "todo-cli-node": ("todo-cli", "node"),
+             # graphql-api's reference is Node (Apollo), so its other stack is Python
+             "graphql-api-python": ("graphql-api", "python")}
 # What a Python learner is told, and a Node learner must never be.
 PYTHON_ONLY = re.compile(r"FastAPI|Pydantic|HTTPException|uvicorn|asyncio|argparse|sys\.|"
                          r"sqlite3\.connect|Field\(|Query\(|status_code=|Response\(", re.I)
@@ -32,6 +34,17 @@ def _explain(report) -> str:
     if report.problem:
         lines.append(f"problem: {report.problem.message}\n{report.problem.log_tail}")
     return "\n".join(lines)
+
+
+def test_graphql_solutions_serve_the_exercise_contract_unedited():
+    """The SDL is the contract: the reference and the other-stack solution each carry a
+    copy of schema.graphql (their build context), which must be the exercise's own."""
+    from kata.catalog import load_catalog
+
+    ex = load_catalog().get("graphql-api")
+    contract = (ex.root / "schema.graphql").read_text()
+    assert (ex.reference_path / "schema.graphql").read_text() == contract
+    assert (STACKS / "graphql-api-python" / "schema.graphql").read_text() == contract
 
 
 def test_every_exercise_has_a_solution_in_another_stack():

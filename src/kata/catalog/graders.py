@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 from kata.catalog.slo import METRICS, SLOInvalid, parse_slos
 
@@ -28,6 +35,8 @@ Check = Literal[
     "use_after_free",
     "ensure_resource_availability",
     "ignored_auth",
+    # kata's own (stages/schema.py): a GraphQL answer whose errors say the server failed.
+    "graphql_undeclared_error",
 ]
 DEFAULT_CHECKS: list[Check] = [
     "not_a_server_error",
@@ -37,6 +46,19 @@ DEFAULT_CHECKS: list[Check] = [
 ]
 # An operation's label, as schemathesis names it: "GET /items/{id}".
 OPERATION = r"^(GET|PUT|POST|DELETE|PATCH|HEAD|OPTIONS|TRACE) /\S*$"
+# A GraphQL contract (an SDL file) has no status codes, content types or body schemas to
+# conform to: these are the checks that judge a GraphQL answer. schemathesis'
+# not_a_server_error also fails on every error a resolver raises, the contract's own
+# NOT_FOUND included, so kata's graphql_undeclared_error (no 5xx, no error outside the
+# contract's `error_codes`) is the default in its place.
+GRAPHQL_CHECKS: frozenset[str] = frozenset({
+    "graphql_undeclared_error", "not_a_server_error", "response_schema_conformance",
+    "negative_data_rejection", "positive_data_acceptance"})
+GRAPHQL_DEFAULTS: dict[str, Any] = {
+    "contract": "schema.graphql",
+    "checks": ["graphql_undeclared_error", "response_schema_conformance"],
+    "phases": ["fuzzing"],  # schemathesis has no examples or coverage phase for GraphQL
+}
 MAX_USERS = 200
 MAX_DURATION_S = 120
 MAX_REQUESTS = 1_000_000
@@ -82,6 +104,30 @@ class SchemaOptions(_Strict):
     # own session (deleting the user kata logged in as) is graded by contract tests instead.
     exclude: list[Annotated[str, StringConstraints(pattern=OPERATION)]] = []
     auth: AuthStep | None = None
+    # "graphql": the contract is a GraphQL SDL file, every request a POST to `endpoint`.
+    kind: Literal["openapi", "graphql"] = "openapi"
+    endpoint: str = Field("/graphql", pattern=r"^/")
+    # graphql: the extensions.code values the contract declares (NOT_FOUND…): an error that
+    # carries one is an answer, not a failure of the server.
+    error_codes: list[str] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _graphql_defaults(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("kind") == "graphql":
+            return {**GRAPHQL_DEFAULTS, **data}
+        return data
+
+    @model_validator(mode="after")
+    def _checks_fit_the_kind(self) -> SchemaOptions:
+        if self.kind == "graphql":
+            wrong = sorted(set(self.checks) - GRAPHQL_CHECKS)
+            if wrong:
+                raise ValueError(f"checks {wrong} judge OpenAPI answers; a GraphQL contract "
+                                 f"takes {sorted(GRAPHQL_CHECKS)}")
+        elif "graphql_undeclared_error" in self.checks or self.error_codes:
+            raise ValueError("graphql_undeclared_error and error_codes need kind = \"graphql\"")
+        return self
 
 
 # -- [graders.load] ------------------------------------------------------------------------

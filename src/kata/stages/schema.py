@@ -43,6 +43,7 @@ import httpx
 from kata.catalog.graders import AuthStep, SchemaOptions
 from kata.errors import ExerciseInvalid, RepoProblem
 from kata.outcomes import Outcome, Status
+from kata.stages import _graphql
 from kata.stages.registry import StageContext, stage
 from kata.testing import IDENTITY, MAX_BODY_BYTES, capped_client, trim
 
@@ -62,6 +63,7 @@ CHECK_WORDS = {
     "use_after_free": "a deleted resource is still there",
     "ensure_resource_availability": "a created resource is not there",
     "ignored_auth": "answered without the required authentication",
+    "graphql_undeclared_error": "an error the contract does not declare (the server failed)",
     NO_ANSWER: "no answer",
 }
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
@@ -211,12 +213,15 @@ def run_schemathesis(contract: Path, base_url: str, port: int, opts: SchemaOptio
     # Hypothesis keeps a cache of source constants in ./.hypothesis; not in the cwd of a grade.
     set_hypothesis_home_dir(str(state_dir() / "hypothesis"))
 
-    config = _config(opts, base_url, seed, headers or {})
+    graphql = opts.kind == "graphql"
+    target = base_url + opts.endpoint if graphql else base_url  # GraphQL: one endpoint
+    config = _config(opts, target, seed, headers or {})
     schema: BaseSchema
     try:
-        schema = schemathesis.openapi.from_path(str(contract), config=config)
+        schema = (_graphql.load(contract, config) if graphql
+                  else schemathesis.openapi.from_path(str(contract), config=config))
     except (LoaderError, OSError) as e:
-        raise ExerciseInvalid(f"{contract}: not a usable OpenAPI contract: {e}",
+        raise ExerciseInvalid(f"{contract}: not a usable {opts.kind} contract: {e}",
                               "fix the exercise's contract file") from None
     if opts.exclude:
         schema = schema.exclude(name=_declared(schema.raw_schema, opts.exclude, contract))
@@ -242,7 +247,9 @@ def run_schemathesis(contract: Path, base_url: str, port: int, opts: SchemaOptio
     timer.daemon = True
     timer.start()
     try:
-        result.seconds = _consume(stream, result, base_url, port, opts.request_timeout_s)
+        with _graphql.check_registered(opts.error_codes):
+            result.seconds = _consume(stream, result, base_url, port, opts.request_timeout_s,
+                                      opts.endpoint if graphql else None)
     finally:
         timer.cancel()
         engine_context.make_session = make_session
@@ -324,7 +331,7 @@ def _no_answer(error: Exception, timeout_s: float) -> str | None:
 
 
 def _consume(stream: Any, result: SchemaRun, base_url: str, port: int,
-             timeout_s: float) -> float:
+             timeout_s: float, graphql_endpoint: str | None = None) -> float:
     from schemathesis.engine import events
 
     seen: set[tuple[str, str]] = set()
@@ -340,7 +347,8 @@ def _consume(stream: Any, result: SchemaRun, base_url: str, port: int,
                     if node.failure_info is None or (rec.label, node.name) in seen:
                         continue
                     seen.add((rec.label, node.name))
-                    result.findings.append(_finding(rec, case_id, node, base_url, port))
+                    result.findings.append(_finding(rec, case_id, node, base_url, port,
+                                                    graphql_endpoint is not None))
         elif isinstance(event, events.NonFatalError):
             silence = _no_answer(event.value, timeout_s)
             if silence is None:  # the contract or a tool limit: not the learner's doing
@@ -349,10 +357,12 @@ def _consume(stream: Any, result: SchemaRun, base_url: str, port: int,
             elif (event.label, NO_ANSWER) not in seen:
                 seen.add((event.label, NO_ANSWER))
                 method = event.label.split(" ", 1)[0]
+                replay = (_graphql.no_answer_replay(port, graphql_endpoint)
+                          if graphql_endpoint is not None else
+                          f"curl -i -X {method} http://localhost:{port}"
+                          f"{event.label.split(' ', 1)[-1]}")
                 result.findings.append(Finding(event.label, NO_ANSWER, "No answer", silence,
-                                               event.label, "no answer",
-                                               f"curl -i -X {method} http://localhost:{port}"
-                                               f"{event.label.split(' ', 1)[-1]}"))
+                                               event.label, "no answer", replay))
         elif isinstance(event, events.FatalError):
             raise ExerciseInvalid(f"schemathesis could not run: {event.exception}",
                                   "check the contract and the [graders.schema] options")
@@ -372,14 +382,16 @@ def _detail(failure: Any) -> str:
     return trim(" ".join(text.split()), 240)
 
 
-def _finding(rec: Any, case_id: str, node: Any, base_url: str, port: int) -> Finding:
+def _finding(rec: Any, case_id: str, node: Any, base_url: str, port: int,
+             graphql: bool = False) -> Finding:
     failure = node.failure_info.failure
     case = rec.cases[case_id].value
     response = rec.find_response(case_id=case_id)
     request = f"{case.method.upper()} {case.formatted_path}"
     if response is not None:
         path = response.request.path_url
-        request = f"{case.method.upper()} {path}"
+        request = (_graphql.request_line(path, case.body) if graphql
+                   else f"{case.method.upper()} {path}")
         body = response.content[:120].decode("utf-8", "replace").replace("\n", " ")
         answered = trim(f"{response.status_code} {body}", 160)
     else:
