@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from kata.catalog.graders import SchemaOptions
 from kata.outcomes import Status
 from kata.stages._graphql import CHECK, undeclared_error
-from kata.stages.schema import judge, run_schemathesis
+from kata.stages.schema import run_schemathesis, schema_outcome
 
 SDL = """
 type Query {
@@ -133,7 +133,7 @@ def _run(tmp_path: Path, stub: Stub, opts: SchemaOptions = GRAPHQL, seed: int = 
 def test_a_conforming_graphql_api_passes_its_intended_errors_included(tmp_path):
     run = _run(tmp_path, Stub())
     assert run.findings == [] and run.cases > 20 and run.operations == 3
-    o = judge("conformance", run, GRAPHQL.checks)
+    o = schema_outcome("conformance", run, GRAPHQL.checks)
     assert o.status is Status.PASS and "3 operations conform" in o.message
 
 
@@ -152,7 +152,7 @@ def test_a_500_is_found_with_the_query_and_a_replay(tmp_path):
     assert first.request.startswith("POST /graphql") and "thing(" in first.request
     assert first.replay.startswith("curl") and "http://localhost:" in first.replay
     assert "/graphql" in first.replay and "127.0.0.1" not in first.replay
-    o = judge("conformance", run, GRAPHQL.checks)
+    o = schema_outcome("conformance", run, GRAPHQL.checks)
     assert o.status is Status.FAIL
     assert o.message.startswith("Query.thing: an error the contract does not declare")
     assert "HTTP 500" in o.message
