@@ -39,3 +39,29 @@ def test_week1_grades_every_project_of_a_monorepo(tmp_path: Path, root: Path):
         assert report["exercise_id"] == exercise
         assert report["repo_path"] == str((mono / folder).resolve())
         assert report["score"]["earned"] == report["score"]["max"] == 100
+
+
+WEEK2 = {"notes": "notes-jwt", "login": "oauth-login", "graph": "graphql-api"}
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_week2_grades_its_three_projects_and_prints_the_week_total(tmp_path: Path, root: Path):
+    """Issue #14's proof: `kata grade week2` on a monorepo of the three references."""
+    from kata.catalog import load_catalog
+
+    catalog = load_catalog()
+    assert {e.id for e in catalog.resolve("week2")} == set(WEEK2.values())
+    total = sum(catalog.get(e).max_points for e in WEEK2.values())
+    mono = tmp_path / "week2"
+    for folder, exercise in WEEK2.items():
+        shutil.copytree(root / "exercises" / exercise / "reference", mono / folder)
+        (mono / folder / "kata.toml").write_text(f'exercise = "{exercise}"\n')
+    done = subprocess.run(
+        [str(root / ".venv" / "bin" / "kata"), "grade", "week2", str(mono), "--no-history"],
+        check=False, capture_output=True, text=True, timeout=900,
+        env={**os.environ, "COLUMNS": "120", "NO_COLOR": "1"},
+    )
+    said = f"exit {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-2000:]}"
+    assert done.returncode == 0, said
+    assert f"week2 total: {total} / {total} points" in done.stdout, said
