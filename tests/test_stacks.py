@@ -20,7 +20,8 @@ STACKS = Path(__file__).parent / "fixtures" / "stacks"
 GOLDEN = Path(__file__).parent / "golden" / "scorecard-rest-api-node-create-200.txt"
 # folder → (exercise, the stack kata must recognise)
 SOLUTIONS = {"kv-store-node": ("kv-store", "node"), "rest-api-node": ("rest-api", "node"),
-             "todo-cli-node": ("todo-cli", "node"), "kv-store-go": ("kv-store", "go")}
+             "todo-cli-node": ("todo-cli", "node"), "kv-store-go": ("kv-store", "go"),
+             "rest-api-go": ("rest-api", "go")}
 # What a Python learner is told, and a Node learner must never be.
 PYTHON_ONLY = re.compile(r"FastAPI|Pydantic|HTTPException|uvicorn|asyncio|argparse|sys\.|"
                          r"sqlite3\.connect|Field\(|Query\(|status_code=|Response\(", re.I)
