@@ -68,7 +68,7 @@ def _same_as_golden(text: str, name: str) -> None:
     golden = GOLDEN / name
     if os.environ.get("KATA_UPDATE_GOLDEN"):
         golden.write_text(text, encoding="utf-8")
-    assert text == golden.read_text(encoding="utf-8"), f"the scorecard changed; see the diff ({name})"
+    assert text == golden.read_text(encoding="utf-8"), f"{name} changed; see the diff"
 
 
 @pytest.mark.docker
