@@ -17,16 +17,19 @@ from test_exercises import grade_folder
 from kata.reporters.terminal import print_scorecard
 
 STACKS = Path(__file__).parent / "fixtures" / "stacks"
-GOLDEN = Path(__file__).parent / "golden" / "scorecard-rest-api-node-create-200.txt"
+GOLDEN = Path(__file__).parent / "golden"
 # folder → (exercise, the stack kata must recognise)
 SOLUTIONS = {"kv-store-node": ("kv-store", "node"), "notes-jwt-node": ("notes-jwt", "node"),
              "oauth-login-node": ("oauth-login", "node"), "rest-api-node": ("rest-api", "node"),
-             "todo-cli-node": ("todo-cli", "node"),
+             "todo-cli-node": ("todo-cli", "node"), "kv-store-go": ("kv-store", "go"),
+             "rest-api-go": ("rest-api", "go"),
              # graphql-api's reference is Node (Apollo), so its other stack is Python
              "graphql-api-python": ("graphql-api", "python")}
-# What a Python learner is told, and a Node learner must never be.
+# What a Python learner is told, and a Node or Go learner must never be.
 PYTHON_ONLY = re.compile(r"FastAPI|Pydantic|HTTPException|uvicorn|asyncio|argparse|sys\.|"
                          r"sqlite3\.connect|Field\(|Query\(|status_code=|Response\(", re.I)
+# What a Node learner is told, and a Go learner must never be.
+NODE_ONLY = re.compile(r"Node\.js|JavaScript|Express|BigInt|res\.status|createServer", re.I)
 
 
 def _explain(report) -> str:
@@ -75,6 +78,13 @@ def _scorecard_text(report) -> str:
     return re.sub(r'"id": ?\d+', '"id":…', text)
 
 
+def _same_as_golden(text: str, name: str) -> None:
+    golden = GOLDEN / name
+    if os.environ.get("KATA_UPDATE_GOLDEN"):
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8"), f"{name} changed; see the diff"
+
+
 @pytest.mark.docker
 @pytest.mark.slow
 def test_a_node_solution_with_a_bug_gets_a_scorecard_in_its_own_words(tmp_path):
@@ -91,6 +101,34 @@ def test_a_node_solution_with_a_bug_gets_a_scorecard_in_its_own_words(tmp_path):
     text = _scorecard_text(report)
     assert "Node.js tip: Express: res.status(201).json(row)" in text
     assert not PYTHON_ONLY.search(text), PYTHON_ONLY.search(text)
-    if os.environ.get("KATA_UPDATE_GOLDEN"):
-        GOLDEN.write_text(text, encoding="utf-8")
-    assert text == GOLDEN.read_text(encoding="utf-8"), "the scorecard changed; see the diff"
+    _same_as_golden(text, "scorecard-rest-api-node-create-200.txt")
+
+
+# A real Go defect: int64 addition wraps silently, so INCR of the largest 64-bit integer
+# answers -9223372036854775808 instead of an overflow error.
+OVERFLOW_CHECK = """\
+	if (by > 0 && cur > math.MaxInt64-by) || (by < 0 && cur < math.MinInt64-by) {
+		return errReply(out, "increment or decrement would overflow")
+	}
+"""
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_a_go_solution_with_a_bug_gets_a_scorecard_in_its_own_words(tmp_path):
+    repo = tmp_path / "kv-store-go"
+    shutil.copytree(STACKS / "kv-store-go", repo)
+    server = repo / "main.go"
+    source = server.read_text()
+    assert source.count(OVERFLOW_CHECK) == 1
+    server.write_text(source.replace(OVERFLOW_CHECK, ""))
+    report = grade_folder("kv-store", repo, only={"keys-counters"}, seed=7)
+    assert report.problem is None, _explain(report)
+    assert [r.id for r in report.requirements if r.status == "fail"] == ["keys-counters"]
+    assert report.stack == "go"
+    text = _scorecard_text(report)
+    assert "got (integer)" in text and "-9223372036854775808" in text, text
+    assert "Go tip: strconv.ParseInt(s, 10, 64) refuses" in text
+    assert not PYTHON_ONLY.search(text), PYTHON_ONLY.search(text)
+    assert not NODE_ONLY.search(text), NODE_ONLY.search(text)
+    _same_as_golden(text, "scorecard-kv-store-go-incr-wraps.txt")
