@@ -237,3 +237,15 @@ def test_cli_output_carries_no_control_character_from_the_repo(tmp_path):
     assert done.exit_code == 0, done.output
     assert "\x1b" not in done.output and "\u202e" not in done.output
     assert "\\x1b[2Jevil\\u202e.py:1" in done.output
+
+
+def test_a_go_environment_read_is_not_said_to_have_a_default(tmp_path):
+    """Go's os.Getenv returns "" when unset; whether the code then falls back is not on
+    that line, so the proposal says the variable *may* have a default."""
+    repo = tmp_path / "go-app"
+    shutil.copytree(FIXTURES / "go-health", repo)
+    main = repo / "main.go"
+    main.write_text(main.read_text().replace('os.Getenv("PORT")',
+                                             'os.Getenv("PORT") + os.Getenv("GREETING")'))
+    text = propose(repo, "rest-api", FACTS).text()
+    assert 'GREETING = ""  # read at main.go:13, may have a default' in text, text

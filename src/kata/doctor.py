@@ -269,6 +269,7 @@ class EnvRead:
     name: str
     where: str  # file:line
     required: bool  # no default in sight
+    unsure: bool = False  # Go's os.Getenv: whether a default follows is not in one line
 
 
 ENV_READS = [  # (pattern, required unless a default follows)
@@ -297,7 +298,7 @@ def env_reads(root: Path, files: list[Path]) -> list[EnvRead]:
             for m in pattern.finditer(text):
                 line = text.count("\n", 0, m.start()) + 1
                 required = kind == "always" or (kind == "unless-default" and not m.group(2))
-                found.append(EnvRead(m.group(1), f"{rel}:{line}", required))
+                found.append(EnvRead(m.group(1), f"{rel}:{line}", required, kind == "maybe"))
         if path.suffix == ".py":
             found += _settings_fields(text, rel)
         if len(found) > 500:
@@ -657,7 +658,8 @@ def _env(root: Path, files: list[Path], compose: ComposeApp | None, facts: Servi
             prop.reasons.append(f"env {name}: read at {read.where} with no default; "
                                 "give it a value")
         else:
-            prop.commented.append(f"[env] {name} = \"\"  # read at {read.where}, has a default")
+            default = "may have a default" if read.unsure else "has a default"
+            prop.commented.append(f"[env] {name} = \"\"  # read at {read.where}, {default}")
     read_lines = {r.where for r in reads}
     for hc in found:
         if hc.where in read_lines:
