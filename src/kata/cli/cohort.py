@@ -19,7 +19,6 @@ Nothing one learner's repository holds may stop another learner's grade or recor
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -98,7 +97,9 @@ def _not_graded(e: BaseException) -> tuple[str, ExitCode]:
 
 def _child_failure(code: int, log: Path) -> tuple[str, ExitCode]:
     """Why a `kata grade` child left no report: its `error:` line, and whose side it is."""
-    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", log.read_text("utf-8", "replace")[-8000:])
+    from kata.sandbox.logtail import strip_ansi
+
+    text = strip_ansi(log.read_text("utf-8", "replace")[-8000:])
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     said = [line.removeprefix("error:").strip() for line in lines if line.startswith("error:")]
     message = (said or lines[-1:] or [f"exit {code}"])[-1][:300]

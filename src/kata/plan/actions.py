@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import yaml
-
+from kata.plan._yaml import dump
 from kata.plan.roster import Learner
 
 MATRIX_LIMIT = 256  # GitHub: a matrix generates at most 256 jobs per workflow run
@@ -97,14 +96,6 @@ def _collect_job(needs: list[str], action: str) -> dict[str, Any]:
     }
 
 
-class _Dumper(yaml.SafeDumper):
-    """Scripts as literal blocks (`|`), so the written workflow reads like a hand-written one."""
-
-
-_Dumper.add_representer(str, lambda d, s: d.represent_scalar(
-    "tag:yaml.org,2002:str", s, style="|" if "\n" in s else None))
-
-
 def workflow(exercise: str, learners: Sequence[Learner], action: str,
              max_parallel: int = 20, timeout_min: int = 30) -> str:
     """The workflow file (YAML) an instructor commits to a repository of their own and
@@ -122,4 +113,4 @@ def workflow(exercise: str, learners: Sequence[Learner], action: str,
     }
     head = (f"# Written by `kata cohort-plan {exercise}`: {len(learners)} learners in "
             f"{len(parts)} matrix job(s). Start it from the Actions tab.\n")
-    return head + yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    return head + dump([doc])

@@ -13,8 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import yaml
-
+from kata.plan import _yaml
 from kata.plan.roster import Learner
 
 DIND_IMAGE = "docker:27-dind"  # the engine sidecar; its port is the pod's own loopback
@@ -132,17 +131,5 @@ def collecting(exercise: str, image: str) -> list[dict[str, Any]]:
     }]
 
 
-class _Dumper(yaml.SafeDumper):
-    """Scripts as literal blocks (`|`), readable in the written file; no anchors."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
-_Dumper.add_representer(str, lambda d, s: d.represent_scalar(
-    "tag:yaml.org,2002:str", s, style="|" if "\n" in s else None))
-
-
 def dump(documents: Sequence[dict[str, Any]], head: str) -> str:
-    return head + yaml.dump_all(documents, Dumper=_Dumper, sort_keys=False,
-                                allow_unicode=True, width=100)
+    return head + _yaml.dump(documents)
