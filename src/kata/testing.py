@@ -28,6 +28,7 @@ import httpx
 import pytest
 
 from kata._poll import wait_until
+from kata.repofiles import RepoFiles
 from kata.sandbox.base import Address, AppHandle, Completed, ServiceHandle
 
 requirement = pytest.mark.requirement
@@ -274,6 +275,9 @@ class GradedApp:
     # The environment the exercise gives the app ([app] env), for graders that act as a
     # party the app trusts: e.g. a signing key, to forge tokens the app must refuse.
     env: dict[str, str] = field(default_factory=dict)
+    # The learner's repository, read-only and bounded, for graders of files (a workflow, a
+    # document); None when kata grades no repository (a unit test).
+    files: RepoFiles | None = None
     # Each service's ready command (exercise.toml), run after an outage to know it is back.
     service_ready: dict[str, list[str]] = field(default_factory=dict)
     exchanges: list[Exchange] = field(default_factory=list)
