@@ -424,8 +424,10 @@ class GradedApp:
         self.restart()
         return True
 
-    def logs(self, tail_bytes: int = 4000) -> str:
-        return self.handle.logs(tail_bytes)
+    def logs(self, tail_bytes: int = 4000, tail_lines: int = 200) -> str:
+        """The app's last ``tail_lines`` lines of output, at most ``tail_bytes`` (a grader of
+        logs asks for more: e.g. 2,000 lines, 1 MB)."""
+        return self.handle.logs(tail_bytes, tail_lines)
 
     def close(self) -> None:
         if self._http is not None:

@@ -84,7 +84,10 @@ class AppHandle(Protocol):
         """(exit code or None while running, OOM-killed)."""
         ...
 
-    def logs(self, tail_bytes: int = 4000) -> str: ...
+    def logs(self, tail_bytes: int = 4000, tail_lines: int = 200) -> str:
+        """The end of the app's output: its last ``tail_lines`` lines, at most
+        ``tail_bytes`` of them (the log files are capped too: containment)."""
+        ...
 
     def listening(self) -> list[tuple[str, int]] | None:
         """(address, port) of the TCP sockets the app listens on; None if unknown."""

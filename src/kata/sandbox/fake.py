@@ -54,7 +54,7 @@ class FakeApp:
     def exit_status(self) -> tuple[int | None, bool]:
         return self.exit_code, False
 
-    def logs(self, tail_bytes: int = 4000) -> str:
+    def logs(self, tail_bytes: int = 4000, tail_lines: int = 200) -> str:
         return self.log[-tail_bytes:]
 
     def listening(self) -> list[tuple[str, int]] | None:
