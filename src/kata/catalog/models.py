@@ -105,6 +105,9 @@ class Requirement(_Strict):
     needs: list[str] = []
     # Its tests may leave the app broken (malformed input, restarts): graded last.
     destructive: bool = False
+    # Its verdict rests on time its tests measure (a cache hit against a miss, a login's
+    # duration): its grader's phase runs alone on the host (kata.gate), like a load phase.
+    timed: bool = False
 
 
     @field_validator("tips")
