@@ -29,7 +29,15 @@ import pytest
 
 from kata._poll import wait_until
 from kata.repofiles import RepoFiles
-from kata.sandbox.base import Address, AppHandle, Completed, ServiceHandle
+from kata.sandbox.base import (
+    Address,
+    AppHandle,
+    Completed,
+    ImageFacts,
+    Rebuilt,
+    ServiceHandle,
+    Stopped,
+)
 
 requirement = pytest.mark.requirement
 
@@ -278,6 +286,8 @@ class GradedApp:
     # The learner's repository, read-only and bounded, for graders of files (a workflow, a
     # document); None when kata grades no repository (a unit test).
     files: RepoFiles | None = None
+    # The engine's rebuild of a changed copy of the learner's context (graders of images).
+    _rebuild: Callable[[dict[str, str]], Rebuilt] | None = None
     # Each service's ready command (exercise.toml), run after an outage to know it is back.
     service_ready: dict[str, list[str]] = field(default_factory=dict)
     exchanges: list[Exchange] = field(default_factory=list)
@@ -414,6 +424,45 @@ class GradedApp:
             if not ok:  # the machine's problem, not the learner's: an error, kata's
                 raise RuntimeError(f"the service {name!r} was not ready again "
                                    f"{ready_timeout_s:.0f} s after kata restarted it")
+
+    @property
+    def image(self) -> ImageFacts:
+        """What the learner's image, as built for this grade, says: user, CMD, HEALTHCHECK…"""
+        return self.handle.image_facts()
+
+    def image_facts(self, tag: str) -> ImageFacts:
+        """What another local image says (e.g. a base image, for a size budget)."""
+        return self.handle.image_facts(tag)
+
+    def image_contains(self, tag: str, needle: bytes) -> list[str]:
+        """The entries of the saved image (each layer, the config holding the history and
+        ENV) whose bytes contain ``needle``: a planted secret that reached the image."""
+        return self.handle.image_contains(tag, needle)
+
+    def health(self) -> str | None:
+        """The app container's health ("starting", "healthy", "unhealthy"), None without
+        a HEALTHCHECK."""
+        return self.handle.health()
+
+    def stop(self, timeout_s: float = 10) -> Stopped:
+        """SIGTERM the app and wait up to ``timeout_s`` for it to exit, then kill it. It
+        stays stopped until ``restart()`` (the next test's fixture revives it)."""
+        if self._http is not None:
+            self._http.close()
+            self._http = None
+        stopped = self.handle.stop(timeout_s)
+        self.notes.append(f"kata sent SIGTERM to the app; it ended in {stopped.seconds:.1f} s "
+                          + ("(killed after the grace period)" if stopped.killed
+                             else f"with exit code {stopped.exit_code}"))
+        return stopped
+
+    def rebuild(self, add: dict[str, str] | None = None) -> Rebuilt:
+        """Build a copy of the learner's build context with ``add`` written into it
+        (relative path -> text): the same Dockerfile, limits and network rules as the
+        grade's build; its image is removed with the run."""
+        if self._rebuild is None:
+            raise RuntimeError("this grade has no build to repeat")
+        return self._rebuild(dict(add or {}))
 
     def revive(self) -> bool:
         """Start the app again if an earlier test left it dead, so one crash costs the
