@@ -42,6 +42,7 @@ from kata.sandbox.base import (
 requirement = pytest.mark.requirement
 
 __all__ = ["AppMisbehaved", "GradedApp", "Replay", "requirement", "expect_status", "trim",
+           "said", "expect", "json_of", "is_int",
            "describe", "capped_client"]
 
 REQUEST_TIMEOUT_S = 10.0
@@ -204,6 +205,35 @@ def trim(text: str, limit: int = 300) -> str:
 def describe(r: httpx.Response) -> str:
     """`201 {"id": 1, …}` — a response as one short line."""
     return f"{r.status_code} {trim(r.text, 160)}".strip()
+
+
+def said(r: httpx.Response) -> str:
+    """`POST /items {"name":"pen"}` — the request behind a response, as one short line."""
+    req = r.request
+    body = req.content.decode("utf-8", "replace")
+    return trim(f"{req.method} {req.url.raw_path.decode()} {body}", 200)
+
+
+def expect(r: httpx.Response, *codes: int, why: str = "") -> None:
+    """Fail unless the status is one of ``codes``, naming the request and, in ``why``,
+    what it tests: `POST /items {…} (a duplicate name) → expected 409, got 200 {…}`."""
+    if r.status_code not in codes:
+        want = " or ".join(str(c) for c in codes)
+        because = f" ({why})" if why else ""
+        raise AssertionError(f"{said(r)}{because} → expected {want}, got {describe(r)}")
+
+
+def json_of(r: httpx.Response) -> Any:
+    """The body as JSON; a body that is not JSON fails the test as the app's answer."""
+    try:
+        return r.json()
+    except ValueError:
+        raise AssertionError(f"{said(r)} → expected a JSON body, got {describe(r)}") from None
+
+
+def is_int(value: Any) -> bool:
+    """An integer in JSON (true and false are not)."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def expect_status(r: httpx.Response, *codes: int) -> None:
