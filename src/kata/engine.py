@@ -347,7 +347,9 @@ def _start_services(exercise: Exercise, sandbox: Sandbox, run: _Run,
         for name, svc in exercise.services.items():
             if stopped():
                 return services
-            services[name] = sandbox.start_service(name, svc.image, svc.env, svc.aliases)
+            files = {target: exercise.root / source for target, source in svc.files.items()}
+            services[name] = sandbox.start_service(name, svc.image, svc.env, svc.aliases,
+                                                   command=svc.command, files=files)
         for name, svc in exercise.services.items():
             handle = services[name]
             ok = wait_until(lambda: stopped() or handle.exec(svc.ready, timeout_s=5).code == 0,  # noqa: B023 (called here)

@@ -17,14 +17,17 @@ from __future__ import annotations
 
 import random
 import shlex
+import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 import httpx
 import pytest
 
+from kata._poll import wait_until
 from kata.sandbox.base import Address, AppHandle, Completed, ServiceHandle
 
 requirement = pytest.mark.requirement
@@ -271,6 +274,8 @@ class GradedApp:
     # The environment the exercise gives the app ([app] env), for graders that act as a
     # party the app trusts: e.g. a signing key, to forge tokens the app must refuse.
     env: dict[str, str] = field(default_factory=dict)
+    # Each service's ready command (exercise.toml), run after an outage to know it is back.
+    service_ready: dict[str, list[str]] = field(default_factory=dict)
     exchanges: list[Exchange] = field(default_factory=list)
     # What the current test measured and wants shown, even when it passes.
     measurements: dict[str, float] = field(default_factory=dict)
@@ -381,6 +386,30 @@ class GradedApp:
         most commands); ``fresh=True`` runs in a new one, for checks of what survives it."""
         return self.handle.run(list(args), stdin=stdin, timeout_s=timeout_s, env=env,
                                fresh=fresh)
+
+    @contextmanager
+    def outage(self, name: str, ready_timeout_s: float = 60) -> Iterator[None]:
+        """Stop the service ``name`` for the block (fault injection); on leaving it, start
+        the service again with its data and wait until its ready command succeeds. The
+        report notes what kata did and when."""
+        service = self.services[name]
+        began = time.monotonic()
+        service.stop()
+        self.notes.append(f"kata stopped the service {name!r} at 0.0 s of this test")
+        try:
+            yield
+        finally:
+            back = time.monotonic() - began
+            service.start()
+            ready = self.service_ready.get(name)
+            ok = ready is None or wait_until(
+                lambda: service.exec(ready, timeout_s=5).code == 0, ready_timeout_s,
+                every_s=0.3)
+            self.notes.append(f"kata started {name!r} again at {back:.1f} s; ready at "
+                              f"{time.monotonic() - began:.1f} s")
+            if not ok:  # the machine's problem, not the learner's: an error, kata's
+                raise RuntimeError(f"the service {name!r} was not ready again "
+                                   f"{ready_timeout_s:.0f} s after kata restarted it")
 
     def revive(self) -> bool:
         """Start the app again if an earlier test left it dead, so one crash costs the

@@ -285,6 +285,7 @@ def contract(ctx: StageContext) -> list[Outcome]:
         seed=ctx.seed,
         thresholds={r.id: r.thresholds for r in ctx.requirements},
         env=dict(ctx.exercise.app.env),
+        service_ready={name: svc.ready for name, svc in ctx.exercise.services.items()},
         _ready=ctx.ready,
     )
     plugin = KataPlugin(graded, {r.id: r.timeout_s for r in ctx.requirements}, ctx.deadline,
