@@ -52,6 +52,17 @@ def json_of(r: httpx.Response) -> Any:
         raise AssertionError(f"{said(r)} → expected a JSON body, got {describe(r)}") from None
 
 
+def matches(r: httpx.Response, want: dict[str, Any]) -> bool:
+    """200 with a JSON object whose record fields are ``want``'s."""
+    if r.status_code != 200:
+        return False
+    try:
+        got = r.json()
+    except ValueError:
+        return False
+    return isinstance(got, dict) and all(got.get(f) == want[f] for f in FIELDS)
+
+
 class Upstream:
     """The upstream's admin API, as kata's host reaches it."""
 
@@ -121,7 +132,7 @@ class Api:
         expect(r, 200, why=why)
         got = json_of(r)
         want = self.upstream.record(product_id, currency)
-        if not isinstance(got, dict) or any(got.get(f) != want[f] for f in FIELDS):
+        if not matches(r, want):
             because = f" ({why})" if why else ""
             shown = {f: want[f] for f in FIELDS}
             raise AssertionError(f"{said(r)}{because} → expected the upstream's record "
