@@ -129,6 +129,6 @@ def recognise(value: str) -> Recognised | None:
                                        "KDFs the spec accepts")
     if _HEX.match(value) and len(value) in _HEX_DIGESTS:
         what = _HEX_DIGESTS[len(value)]
-        return Recognised(what, False, f"it looks like {what}: fast to guess, and the same "
-                                       "for everyone with that password")
+        return Recognised(what, False, "fast to guess, and the same for everyone with that "
+                                       "password")
     return None
