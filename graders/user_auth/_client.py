@@ -153,7 +153,8 @@ class Api:
     def try_login(self, email: str, password: str) -> httpx.Response:
         return self.http.post("/auth/login", json={"email": email, "password": password})
 
-    def session_of(self, r: httpx.Response) -> Session:
+    @staticmethod
+    def session_of(r: httpx.Response) -> Session:
         """The session a 200 login answer hands out, as the spec settles it."""
         body: Any = None
         try:
