@@ -17,15 +17,27 @@ from __future__ import annotations
 
 import random
 import shlex
+import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 import httpx
 import pytest
 
-from kata.sandbox.base import Address, AppHandle, Completed, ServiceHandle
+from kata._poll import wait_until
+from kata.repofiles import RepoFiles
+from kata.sandbox.base import (
+    Address,
+    AppHandle,
+    Completed,
+    ImageFacts,
+    Rebuilt,
+    ServiceHandle,
+    Stopped,
+)
 
 requirement = pytest.mark.requirement
 
@@ -271,6 +283,13 @@ class GradedApp:
     # The environment the exercise gives the app ([app] env), for graders that act as a
     # party the app trusts: e.g. a signing key, to forge tokens the app must refuse.
     env: dict[str, str] = field(default_factory=dict)
+    # The learner's repository, read-only and bounded, for graders of files (a workflow, a
+    # document); None when kata grades no repository (a unit test).
+    files: RepoFiles | None = None
+    # The engine's rebuild of a changed copy of the learner's context (graders of images).
+    _rebuild: Callable[[dict[str, str]], Rebuilt] | None = None
+    # Each service's ready command (exercise.toml), run after an outage to know it is back.
+    service_ready: dict[str, list[str]] = field(default_factory=dict)
     exchanges: list[Exchange] = field(default_factory=list)
     # What the current test measured and wants shown, even when it passes.
     measurements: dict[str, float] = field(default_factory=dict)
@@ -382,6 +401,69 @@ class GradedApp:
         return self.handle.run(list(args), stdin=stdin, timeout_s=timeout_s, env=env,
                                fresh=fresh)
 
+    @contextmanager
+    def outage(self, name: str, ready_timeout_s: float = 60) -> Iterator[None]:
+        """Stop the service ``name`` for the block (fault injection); on leaving it, start
+        the service again with its data and wait until its ready command succeeds. The
+        report notes what kata did and when."""
+        service = self.services[name]
+        began = time.monotonic()
+        service.stop()
+        self.notes.append(f"kata stopped the service {name!r} at 0.0 s of this test")
+        try:
+            yield
+        finally:
+            back = time.monotonic() - began
+            service.start()
+            ready = self.service_ready.get(name)
+            ok = ready is None or wait_until(
+                lambda: service.exec(ready, timeout_s=5).code == 0, ready_timeout_s,
+                every_s=0.3)
+            self.notes.append(f"kata started {name!r} again at {back:.1f} s; ready at "
+                              f"{time.monotonic() - began:.1f} s")
+            if not ok:  # the machine's problem, not the learner's: an error, kata's
+                raise RuntimeError(f"the service {name!r} was not ready again "
+                                   f"{ready_timeout_s:.0f} s after kata restarted it")
+
+    @property
+    def image(self) -> ImageFacts:
+        """What the learner's image, as built for this grade, says: user, CMD, HEALTHCHECK…"""
+        return self.handle.image_facts()
+
+    def image_facts(self, tag: str) -> ImageFacts:
+        """What another local image says (e.g. a base image, for a size budget)."""
+        return self.handle.image_facts(tag)
+
+    def image_contains(self, tag: str, needle: bytes) -> list[str]:
+        """The entries of the saved image (each layer, the config holding the history and
+        ENV) whose bytes contain ``needle``: a planted secret that reached the image."""
+        return self.handle.image_contains(tag, needle)
+
+    def health(self) -> str | None:
+        """The app container's health ("starting", "healthy", "unhealthy"), None without
+        a HEALTHCHECK."""
+        return self.handle.health()
+
+    def stop(self, timeout_s: float = 10) -> Stopped:
+        """SIGTERM the app and wait up to ``timeout_s`` for it to exit, then kill it. It
+        stays stopped until ``restart()`` (the next test's fixture revives it)."""
+        if self._http is not None:
+            self._http.close()
+            self._http = None
+        stopped = self.handle.stop(timeout_s)
+        self.notes.append(f"kata sent SIGTERM to the app; it ended in {stopped.seconds:.1f} s "
+                          + ("(killed after the grace period)" if stopped.killed
+                             else f"with exit code {stopped.exit_code}"))
+        return stopped
+
+    def rebuild(self, add: dict[str, str] | None = None) -> Rebuilt:
+        """Build a copy of the learner's build context with ``add`` written into it
+        (relative path -> text): the same Dockerfile, limits and network rules as the
+        grade's build; its image is removed with the run."""
+        if self._rebuild is None:
+            raise RuntimeError("this grade has no build to repeat")
+        return self._rebuild(dict(add or {}))
+
     def revive(self) -> bool:
         """Start the app again if an earlier test left it dead, so one crash costs the
         requirement that caused it and not every one graded after it. True if it did."""
@@ -391,8 +473,10 @@ class GradedApp:
         self.restart()
         return True
 
-    def logs(self, tail_bytes: int = 4000) -> str:
-        return self.handle.logs(tail_bytes)
+    def logs(self, tail_bytes: int = 4000, tail_lines: int = 200) -> str:
+        """The app's last ``tail_lines`` lines of output, at most ``tail_bytes`` (a grader of
+        logs asks for more: e.g. 2,000 lines, 1 MB)."""
+        return self.handle.logs(tail_bytes, tail_lines)
 
     def close(self) -> None:
         if self._http is not None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kata.errors import RepoProblem
-from kata.sandbox.base import Address, Completed, Image
+from kata.sandbox.base import Address, Completed, Image, ImageFacts, Stopped
 
 
 @dataclass
@@ -16,6 +16,7 @@ class FakeService:
     name: str
     host: str
     ready_after: int = 0  # exec calls that fail before the service is ready
+    stopped: bool = False
 
     def address(self, port: int) -> Address:
         return Address("127.0.0.1", port)
@@ -25,7 +26,13 @@ class FakeService:
         return Completed(cmd, 0 if self.ready_after < 0 else 1, "", "")
 
     def running(self) -> bool:
-        return True
+        return not self.stopped
+
+    def stop(self) -> None:
+        self.stopped = True
+
+    def start(self) -> None:
+        self.stopped = False
 
 
 @dataclass
@@ -47,7 +54,7 @@ class FakeApp:
     def exit_status(self) -> tuple[int | None, bool]:
         return self.exit_code, False
 
-    def logs(self, tail_bytes: int = 4000) -> str:
+    def logs(self, tail_bytes: int = 4000, tail_lines: int = 200) -> str:
         return self.log[-tail_bytes:]
 
     def listening(self) -> list[tuple[str, int]] | None:
@@ -59,6 +66,19 @@ class FakeApp:
     def restart(self) -> None:
         self.restarts += 1
         self.exit_code = None  # the same container, started again
+
+    def stop(self, timeout_s: float = 10) -> Stopped:
+        self.exit_code = 0
+        return Stopped(0, 0.0, False)
+
+    def health(self) -> str | None:
+        return None
+
+    def image_facts(self, tag: str | None = None) -> ImageFacts:
+        return ImageFacts(tag or "fake", 42_000_000, "", None, ["app"], None, {}, [])
+
+    def image_contains(self, tag: str, needle: bytes) -> list[str]:
+        return []
 
     def run(self, args: list[str], stdin: str | None = None, timeout_s: float = 30,
             env: dict[str, str] | None = None, fresh: bool = False) -> Completed:
@@ -76,7 +96,7 @@ class FakeSandbox:
     closed: int = 0
 
     def build(self, context: Path, dockerfile: str, timeout_s: float,
-              on_log: Callable[[str], None], cache_tag: str = "") -> Image:
+              on_log: Callable[[str], None], cache_tag: str = "", name: str = "") -> Image:
         self.calls.append("build")
         on_log("Step 1/1 : FROM scratch")
         if self.build_problem:
@@ -84,13 +104,14 @@ class FakeSandbox:
         return Image(tag=f"fake:{self.run_id}", size_bytes=42_000_000)
 
     def start_service(self, name: str, image: str, env: dict[str, str],
-                      aliases: list[str]) -> FakeService:
+                      aliases: list[str], command: list[str] | None = None,
+                      files: dict[str, Path] | None = None) -> FakeService:
         self.calls.append(f"service:{name}")
         return FakeService(name=name, host=name, ready_after=2)
 
     def start_app(
         self, image: Image, env: dict[str, str], port: int, serve: bool = True,
-        command: list[str] | None = None,
+        command: list[str] | None = None, init: bool = True,
     ) -> FakeApp:
         self.calls.append("app")
         self.env = env

@@ -11,7 +11,8 @@ from kata.catalog.models import Exercise, Requirement
 from kata.errors import ExerciseInvalid
 from kata.events import Handler, ignore
 from kata.outcomes import Outcome
-from kata.sandbox.base import AppHandle, Image, ServiceHandle
+from kata.repofiles import RepoFiles
+from kata.sandbox.base import AppHandle, Image, Rebuilt, ServiceHandle
 
 
 @dataclass
@@ -32,6 +33,9 @@ class StageContext:
     # its own services) for as long as the `with` lasts — what load calibration measures.
     start_reference: Callable[[], AbstractContextManager[AppHandle]] | None = None
     recalibrate: bool = False  # measure the reference again even if a calibration is cached
+    files: RepoFiles | None = None  # the learner's repository, for graders of artefacts
+    # a build of a changed copy of the learner's context (added files), for graders of images
+    rebuild: Callable[[dict[str, str]], Rebuilt] | None = None
 
 
 Stage = Callable[[StageContext], list[Outcome]]
