@@ -12,7 +12,9 @@ locally. This module builds faithful substitutes:
   honour the official images' environment interface;
 * ``kata/oidc-provider:8`` -- kata's own mock OpenID provider (panva's oidc-provider from
   the npm registry on Debian's Node.js, plus a test-only control endpoint): no published
-  image has that endpoint, so this one is built here under the name it would be published as.
+  image has that endpoint, so this one is built here under the name it would be published as;
+* ``kata/search:1`` -- an Elasticsearch/OpenSearch-compatible server (osmem-server from PyPI)
+  on the python slim image: the official images need a registry and a JVM.
 
 Every image is labelled ``kata.localimage=1`` (the label ``kata`` marks per-run
 resources that the grader deletes). Images that already exist are left alone,
@@ -48,6 +50,7 @@ _FIX = ("read the output above, fix this machine's side (disk, network, tools), 
 LABELS = {"kata.localimage": "1"}
 BASE = "kata-base:bookworm"
 OIDC_PROVIDER = "kata/oidc-provider:8"
+SEARCH = "kata/search:1"
 PYTHON_MINORS = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"]
 
 DATA = Path(__file__).with_suffix("")  # src/kata/localimages/: Dockerfiles and scripts
@@ -392,6 +395,7 @@ SPECS: dict[str, _Spec] = {
     "redis:7": _Spec(_build_dir("redis"), deps=(BASE,), aliases=("redis:7-bookworm",)),
     OIDC_PROVIDER: _Spec(_build_dir("oidc-provider"), deps=(BASE,),
                          aliases=("kata/oidc-provider:8.8.1",)),
+    SEARCH: _Spec(_build_dir("search"), deps=("python:3.12-slim",)),
 }
 for _minor in PYTHON_MINORS:
     SPECS[f"python:{_minor}-slim"] = _Spec(
@@ -403,7 +407,7 @@ for _minor in PYTHON_MINORS:
 
 # Images kata itself would publish (no registry holds them): where a registry is in reach
 # (a GitHub runner) they are built from their folder, whose FROM lines pull from it.
-OWN_IMAGES = {OIDC_PROVIDER: "oidc-provider"}
+OWN_IMAGES = {OIDC_PROVIDER: "oidc-provider", SEARCH: "search"}
 
 
 def own_image_folder(name: str) -> Path | None:
@@ -418,6 +422,7 @@ DEFAULT_IMAGES: list[str] = [
     "postgres:15",
     "redis:7",
     OIDC_PROVIDER,
+    SEARCH,
 ]
 
 _ALIASES = {alias: name for name, spec in SPECS.items() for alias in spec.aliases}
