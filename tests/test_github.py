@@ -152,3 +152,5 @@ def test_kata_s_own_service_images_have_a_build_folder_and_published_ones_none()
     folder = own_image_folder("kata/oidc-provider:8")
     assert folder is not None and (folder / "Dockerfile").is_file()
     assert own_image_folder("kata/oidc-provider:8.8.1") == folder  # an alias of it
+    search = own_image_folder("kata/search:1")
+    assert search is not None and (search / "Dockerfile").is_file() and search != folder

@@ -23,6 +23,7 @@ SOLUTIONS = {"kv-store-node": ("kv-store", "node"), "notes-jwt-node": ("notes-jw
              "oauth-login-node": ("oauth-login", "node"), "rest-api-node": ("rest-api", "node"),
              "todo-cli-node": ("todo-cli", "node"), "kv-store-go": ("kv-store", "go"),
              "rest-api-go": ("rest-api", "go"),
+             "central-logging-node": ("central-logging", "node"),
              # graphql-api's reference is Node (Apollo), so its other stack is Python
              "graphql-api-python": ("graphql-api", "python")}
 # What a Python learner is told, and a Node or Go learner must never be.
