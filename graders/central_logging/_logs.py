@@ -117,9 +117,12 @@ def one_line(lines: list[str], sent: Sent) -> dict[str, Any]:
     """The one JSON line of a request, found by its id; an AssertionError says why not."""
     found = lines_with(lines, sent.request_id)
     if not found:
+        # a line about the same request without its id says where the id went missing
+        alike = [line for line in lines if sent.path in line and str(sent.status) in line]
+        seen = f"; a line like it has no id: {trim(alike[-1], 200)}" if alike else ""
         raise AssertionError(f"{sent}: no line of the app's output carries the request id "
                              f"{sent.request_id} (kata read the last {LOG_TAIL_LINES} lines, "
-                             f"3 s after the answer)")
+                             f"3 s after the answer){seen}")
     if len(found) > 1:
         shown = "\n".join(trim(line, 200) for line in found[:3])
         raise AssertionError(f"{sent}: {len(found)} lines carry its request id, the spec "
