@@ -8,7 +8,7 @@ import urllib.request
 try:
     with urllib.request.urlopen("http://127.0.0.1:9200/_cluster/health", timeout=3) as r:
         status = json.load(r).get("status")
-except Exception as e:  # noqa: BLE001 - any failure means not ready yet
+except Exception as e:  # any failure means not ready yet
     sys.exit(f"not ready: {e}")
 if status not in ("green", "yellow"):
     sys.exit(f"not ready: cluster status {status!r}")
