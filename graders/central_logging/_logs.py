@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 
 from kata.catalog import load_exercise
-from kata.testing import GradedApp, capped_client, trim
+from kata.testing import GradedApp, capped_client, is_int, trim
 
 SERVICE = "search"  # the service in exercise.toml, and its hostname there
 _SEARCH = load_exercise(Path(__file__).resolve().parents[2] / "exercises" / "central-logging") \
@@ -179,7 +179,7 @@ def record_problems(record: dict[str, Any], sent: Sent) -> list[str]:
         problems.append(f"path is {trim(repr(record['path']), 80)}, expected {sent.path!r} "
                         f"(the path without its query string)")
     status = record["status"]
-    if type(status) is not int or status != sent.status:
+    if not is_int(status) or status != sent.status:
         problems.append(f"status is {trim(repr(status), 40)}, expected the integer {sent.status}")
     duration = record["duration_ms"]
     if type(duration) not in (int, float) or not 0 <= duration < 3_600_000:
