@@ -26,6 +26,7 @@ SOLUTIONS = {"cache-layer-node": ("cache-layer", "node"),
              # its sessions are cookies (the reference's are bearer tokens): both graded
              "user-auth-node": ("user-auth", "node"),
              "rest-api-go": ("rest-api", "go"),
+             "central-logging-node": ("central-logging", "node"),
              # graphql-api's reference is Node (Apollo), so its other stack is Python
              "graphql-api-python": ("graphql-api", "python")}
 # What a Python learner is told, and a Node or Go learner must never be.
