@@ -68,7 +68,8 @@ class FakeApp:
         self.exit_code = None  # the same container, started again
 
     def run(self, args: list[str], stdin: str | None = None, timeout_s: float = 30,
-            env: dict[str, str] | None = None, fresh: bool = False) -> Completed:
+            env: dict[str, str] | None = None, fresh: bool = False,
+            entrypoint: list[str] | None = None) -> Completed:
         return Completed(args, 0, "", "")
 
 
