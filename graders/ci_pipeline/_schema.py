@@ -35,22 +35,33 @@ def _said(err: ValidationError) -> str:
     return trim(msg, 200)
 
 
-def explain(err: ValidationError) -> str:
-    """One line: the error and, for "not valid under any/each of", what the closest
-    alternative (the branch with fewest errors) wants."""
-    msg = _said(err)
-    if not err.context:
-        return msg
+def _say(err: ValidationError) -> str:
+    if "is valid under each of" in err.message:
+        return ("this value matches more than one of the forms allowed here (a step with "
+                "both `uses` and `run`?)")
+    return _said(err)
+
+
+def _leaves(err: ValidationError, depth: int = 0) -> list[ValidationError]:
+    """For "not valid under any of" the forms allowed, the errors of the closest form (the
+    one the value has the type of, with the fewest errors), followed down; else ``err``."""
+    if not err.context or depth > 4 or "is valid under each of" in err.message:
+        return [err]
     branches: dict[Any, list[ValidationError]] = {}
     for sub in err.context:
         branches.setdefault(sub.schema_path[0] if sub.schema_path else 0, []).append(sub)
-    closest = min(branches.values(), key=len)
-    reasons = list(dict.fromkeys(_said(e) for e in closest))[:3]
-    return f"{msg}: {'; '.join(reasons)}"
+    closest = min(branches.values(),
+                  key=lambda errs: (all(e.validator == "type" for e in errs), len(errs)))
+    return [leaf for e in closest for leaf in _leaves(e, depth + 1)]
 
 
 def errors(wf: Workflow) -> list[Finding]:
-    """What the schema refuses in ``wf``, in line order."""
-    found = [Finding.at(wf, tuple(err.absolute_path), explain(err))
-             for err in validator().iter_errors(wf.data)]
+    """What the schema refuses in ``wf``, each at the deepest line it is about, in line
+    order."""
+    found = []
+    for err in validator().iter_errors(wf.data):
+        leaves = _leaves(err)
+        path = max((tuple(leaf.absolute_path) for leaf in leaves), key=len)
+        said = list(dict.fromkeys(_say(leaf) for leaf in leaves))[:3]
+        found.append(Finding.at(wf, path, "; ".join(said)))
     return sorted(found, key=lambda f: f.line)

@@ -98,7 +98,7 @@ def _run_contexts(command: str, workdir: str) -> list[str] | None:
         elif word.startswith("-"):
             skip = word in BUILD_OPTIONS
         elif word != "\\":
-            found.append(posixpath.join(workdir, word))
+            found.append(posixpath.normpath(posixpath.join(workdir, word)))
     return found
 
 
@@ -123,13 +123,14 @@ def test_the_image_is_built_from_the_apps_folder(app: GradedApp, ci: Workflow) -
             run_defaults = defaults.get("run") if isinstance(defaults.get("run"), dict) else {}
             workdir = text(step.get("working-directory")) or text(
                 run_defaults.get("working-directory")) or "."
-            for line in run.splitlines():
+            for line in re.sub(r"\\\n\s*", " ", run).splitlines():  # continuations joined
                 named_all = _run_contexts(line, workdir)
                 if named_all is None:
                     continue
                 if any(_same_folder(n, context) for n in named_all):
                     return
-                wrong.append(Finding(ci, ci.find_line(line.strip(), *where, "run"),
+                first = line.strip()[:40]  # the start of its first physical line
+                wrong.append(Finding(ci, ci.find_line(first, *where, "run"),
                                      f"builds {' '.join(named_all) or 'no context'}, not the "
                                      f"app's folder {context!r}"))
     judge(app, wrong or [Finding.at(ci, ("jobs",), "no step builds the image: use "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 import time
 
-from kata.testing import GradedApp, requirement
+from kata.testing import GradedApp, requirement, trim
 
 from ._workflow import Workflow, find_test_step
 
@@ -46,11 +46,14 @@ def test_the_test_command_passes_in_the_image(app: GradedApp, ci: Workflow) -> N
     app.measure(f"the test command took {took:.1f} s in the image", test_s=round(took, 2))
     assert not done.timed_out, (
         f"{where}: `{command}` ran over {limit:.0f} s in the image and was stopped")
-    if done.code in (126, 127) and "not found" in out:
-        hint = " — the image lacks the command or the test runner: install it in the Dockerfile"
-    elif done.code != 0 and "no tests ran" in out.lower():
-        hint = " — the image has no tests: COPY them in the Dockerfile"
+    if done.code in (126, 127):
+        hint = (" — the image lacks the command or the test runner: install it in the "
+                "Dockerfile (and keep sh)")
+    elif done.code == 5 and "pytest" in command:
+        hint = " — pytest collected no tests: COPY the tests into the image"
     else:
         hint = ""
+    last = " | ".join([row.strip() for row in out.splitlines() if row.strip()][-4:])
     assert done.code == 0, (
-        f"{where}: `{command}` exited {done.code} in the image{hint}; its output ends: {out}")
+        f"{where}: `{command}` exited {done.code} in the image{hint}; its output ends: "
+        f"{trim(last, 400)}")
