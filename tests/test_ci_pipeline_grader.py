@@ -262,3 +262,11 @@ def test_workflows_are_found_at_the_root_and_only_there(tmp_path):
     assert [w.path for w in found] == [".github/workflows/a.yml", ".github/workflows/b.yaml"]
     with pytest.raises(AssertionError, match="no workflow"):
         wf_mod.load_all(RepoFiles(tmp_path / ".github", "."))
+
+
+def test_the_vendored_schema_is_check_jsonschemas_copy():
+    """The schema the grader validates with is the one kata's own workflow tests use."""
+    from importlib.resources import files
+
+    vendored = files("check_jsonschema.builtin_schemas.vendor") / "github-workflows.json"
+    assert schema.SCHEMA_FILE.read_bytes() == vendored.read_bytes()
