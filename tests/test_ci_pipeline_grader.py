@@ -208,7 +208,8 @@ def test_a_secret_echoed_in_a_multi_line_run_is_named_by_its_own_line(tmp_path):
                   echo "${{ secrets.TOKEN }}" | docker login -u me --password-stdin
         """)
     app = fake_app(tmp_path)
-    with pytest.raises(AssertionError, match=r"^.github/workflows/ci.yml:8: `echo \"\$\{\{ secrets.TOKEN"):
+    with pytest.raises(AssertionError,
+                       match=r"^.github/workflows/ci.yml:8: `echo \"\$\{\{ secrets.TOKEN"):
         security.test_no_run_step_echoes_a_secret(app, [wf])
 
 
