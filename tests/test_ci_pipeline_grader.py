@@ -271,3 +271,30 @@ def test_the_vendored_schema_is_check_jsonschemas_copy():
 
     vendored = files("check_jsonschema.builtin_schemas.vendor") / "github-workflows.json"
     assert schema.SCHEMA_FILE.read_bytes() == vendored.read_bytes()
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_a_monorepo_grade_reads_the_root_workflow_and_builds_the_exercises_folder(tmp_path):
+    """Real engine: the workflow at the monorepo's root, the app in ci-pipeline/ (kata.toml
+    names its Dockerfile), the test command run in that app's image; a build of the root
+    loses image-build and nothing else."""
+    import shutil
+
+    from test_exercises import grade_folder
+
+    shutil.copytree(REFERENCE, tmp_path / "ci-pipeline")
+    shutil.move(tmp_path / "ci-pipeline" / ".github", tmp_path / ".github")
+    (tmp_path / "kata.toml").write_text('dockerfile = "ci-pipeline/Dockerfile"\n')
+    workflow = tmp_path / ".github" / "workflows" / "ci.yml"
+    workflow.write_text(REFERENCE_CI.replace("context: .", "context: ./ci-pipeline")
+                        .replace("run: pytest -q", "run: pytest -q\n"
+                                 "        working-directory: ci-pipeline"))
+    report = grade_folder("ci-pipeline", tmp_path)
+    assert [r.id for r in report.requirements if r.status != "pass"] == []
+    workflow.write_text(REFERENCE_CI)  # builds the repository root
+    report = grade_folder("ci-pipeline", tmp_path)
+    assert [r.id for r in report.requirements if r.status != "pass"] == ["image-build"]
+    [failed] = [r for r in report.requirements if r.id == "image-build"]
+    assert "`context: .` — builds the context '.', not the app's folder 'ci-pipeline'" in (
+        failed.message)
