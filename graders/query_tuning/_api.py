@@ -97,8 +97,8 @@ def expect_rows(r: httpx.Response, got: list[Any], want: list[dict[str, Any]], w
                     f"\nexpected: {_show(w)}\n     got: {_show(g)}")
     if len(got) != len(want):
         ids = [w.get("id") for w in want]
-        raise AssertionError(f"{said(r)} → expected {len(want)} {what}s (ids {trim(str(ids), 120)}), "
-                             f"got {len(got)}")
+        raise AssertionError(f"{said(r)} → expected {len(want)} {what}s "
+                             f"(ids {trim(str(ids), 120)}), got {len(got)}")
 
 
 # -- the answers, computed by kata in the database ---------------------------------------

@@ -70,7 +70,8 @@ def test_an_authors_posts_and_views_over_a_date_range(app: GradedApp, db: Db) ->
 def test_the_list_pages_newest_first_with_a_cursor(app: GradedApp, db: Db) -> None:
     below, cursor = api.POSTS + 1, None
     for limit in (20, 20, 100):
-        r = app.http.get("/posts", params={"limit": limit, **({"cursor": cursor} if cursor else {})})
+        after = {"cursor": cursor} if cursor else {}
+        r = app.http.get("/posts", params={"limit": limit, **after})
         api.expect(r, 200)
         want = api.page(db, below, limit)
         api.expect_rows(r, api.items(r, "posts"), want, "post")

@@ -111,7 +111,8 @@ def test_a_deep_page_reads_only_its_own_rows(app: GradedApp, db: Db) -> None:
     pages = int(_limits(app, "keyset").get("deep_page", 15))
     cursor = None
     for n in range(pages):
-        r = app.http.get("/posts", params={"limit": limit, **({"cursor": cursor} if cursor else {})})
+        after = {"cursor": cursor} if cursor else {}
+        r = app.http.get("/posts", params={"limit": limit, **after})
         api.expect(r, 200)
         cursor = api.json_object(r).get("next_cursor")
         if not isinstance(cursor, str) or not cursor:
