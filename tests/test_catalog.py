@@ -171,3 +171,37 @@ def test_the_format_page_names_every_key(root):
                 continue
             key = field.alias or name
             assert f"`{key}`" in page, f"docs/exercise-format.md: {model.__name__}.{key}"
+
+
+def test_service_files_must_exist_and_stay_inside_the_exercise(tmp_path):
+    from kata.catalog.loader import load_exercise
+    from kata.errors import ExerciseInvalid
+
+    folder = tmp_path / "svc-files"
+    folder.mkdir()
+    base = (folder.parent / "x").as_posix()
+    toml = '''id = "svc-files"
+version = "1.0.0"
+week = 1
+title = "t"
+pass_mark = 50
+[services.db]
+image = "postgres:15"
+ready = ["true"]
+files = {{ "/docker-entrypoint-initdb.d" = "{source}" }}
+[[requirements]]
+id = "boot"
+title = "boots"
+points = 1
+grader = "boot"
+'''
+    for source, problem in [("db-init", "is not in svc-files/"),
+                            ("../x", "a path inside the exercise folder"),
+                            (base, "a path inside the exercise folder")]:
+        (folder / "exercise.toml").write_text(toml.format(source=source))
+        with pytest.raises(ExerciseInvalid, match=problem):
+            load_exercise(folder)
+    (folder / "db-init").mkdir()
+    (folder / "exercise.toml").write_text(toml.format(source="db-init"))
+    assert load_exercise(folder).services["db"].files == {
+        "/docker-entrypoint-initdb.d": "db-init"}

@@ -70,3 +70,34 @@ def test_graders_know_the_environment_the_exercise_gives_the_app(tmp_path: Path)
                        services={}, seed=1, ready=lambda: None)
     [outcome] = contract(ctx)
     assert outcome.status is Status.PASS, outcome.message
+
+
+def test_graders_read_the_learners_files_and_an_oversized_one_is_the_learners_failure(
+        tmp_path: Path):
+    """Graders of artefacts (a workflow, a document) read the repository through app.files;
+    a file over the cap fails the requirement as the learner's, not as kata's error."""
+    from kata.repofiles import MAX_FILE_BYTES, RepoFiles
+
+    graders, repo = tmp_path / "graders", tmp_path / "repo"
+    graders.mkdir()
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    (repo / ".github" / "workflows" / "ci.yml").write_text("on: push\n")
+    (repo / "huge.md").write_text("x" * (MAX_FILE_BYTES + 1))
+    (graders / "test_files.py").write_text(
+        "from kata.testing import requirement\n\n\n"
+        "@requirement('crashes')\n"
+        "def test_workflow(app):\n"
+        "    [name] = app.files.glob('.github/workflows/*.yml')\n"
+        "    assert app.files.read(name) == 'on: push\\n'\n\n\n"
+        "@requirement('after')\n"
+        "def test_document(app):\n"
+        "    assert app.files.read('huge.md')\n")
+    ex = _exercise()
+    ctx = StageContext(name="contract", exercise=ex, grader_dir=graders,
+                       requirements=ex.requirements, app=FakeApp(port=8000), services={},
+                       seed=1, ready=lambda: None, files=RepoFiles(repo))
+    outcomes = {o.requirement: o for o in contract(ctx)}
+    assert outcomes["crashes"].status is Status.PASS, outcomes["crashes"].message
+    assert outcomes["after"].status is Status.FAIL
+    assert not outcomes["after"].kata_fault
+    assert "larger than" in outcomes["after"].message

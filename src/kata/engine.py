@@ -28,6 +28,7 @@ from kata.outcomes import Outcome, Status
 from kata.readiness import wait_ready
 from kata.repo import Repo, open_repo
 from kata.repoconfig import AppConfig, render_env
+from kata.repofiles import RepoFiles
 from kata.report import Phase, Problem, Report, RequirementResult, RunInfo
 from kata.sandbox.base import AppHandle, Image, Sandbox, ServiceHandle
 from kata.scoring import apply_needs, points_for, score
@@ -134,6 +135,8 @@ def grade(
                 if serve:
                     boot_s = wait_ready(app, exercise.app.readiness)
 
+            files = RepoFiles(repo.path, repo.build_context().relative_to(repo.path).as_posix())
+
             def ready(timeout_s: float | None = None) -> None:
                 if serve:  # the exercise's probe; a shorter bound when asked (still alive?)
                     wait_ready(app, exercise.app.readiness, timeout_s)
@@ -162,6 +165,7 @@ def grade(
                     deadline=deadline,
                     start_reference=lambda: _reference_app(reference, sandbox_factory),
                     recalibrate=options.recalibrate,
+                    files=files,
                 )
                 # "boot" is already a phase (starting the app); its check is reported apart.
                 with run.phase("boot check" if grader == "boot" else grader):
@@ -347,7 +351,9 @@ def _start_services(exercise: Exercise, sandbox: Sandbox, run: _Run,
         for name, svc in exercise.services.items():
             if stopped():
                 return services
-            services[name] = sandbox.start_service(name, svc.image, svc.env, svc.aliases)
+            files = {target: exercise.root / source for target, source in svc.files.items()}
+            services[name] = sandbox.start_service(name, svc.image, svc.env, svc.aliases,
+                                                   command=svc.command, files=files)
         for name, svc in exercise.services.items():
             handle = services[name]
             ok = wait_until(lambda: stopped() or handle.exec(svc.ready, timeout_s=5).code == 0,  # noqa: B023 (called here)

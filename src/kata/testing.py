@@ -17,14 +17,18 @@ from __future__ import annotations
 
 import random
 import shlex
+import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 import httpx
 import pytest
 
+from kata._poll import wait_until
+from kata.repofiles import RepoFiles
 from kata.sandbox.base import Address, AppHandle, Completed, ServiceHandle
 
 requirement = pytest.mark.requirement
@@ -271,6 +275,11 @@ class GradedApp:
     # The environment the exercise gives the app ([app] env), for graders that act as a
     # party the app trusts: e.g. a signing key, to forge tokens the app must refuse.
     env: dict[str, str] = field(default_factory=dict)
+    # The learner's repository, read-only and bounded, for graders of files (a workflow, a
+    # document); None when kata grades no repository (a unit test).
+    files: RepoFiles | None = None
+    # Each service's ready command (exercise.toml), run after an outage to know it is back.
+    service_ready: dict[str, list[str]] = field(default_factory=dict)
     exchanges: list[Exchange] = field(default_factory=list)
     # What the current test measured and wants shown, even when it passes.
     measurements: dict[str, float] = field(default_factory=dict)
@@ -382,6 +391,30 @@ class GradedApp:
         return self.handle.run(list(args), stdin=stdin, timeout_s=timeout_s, env=env,
                                fresh=fresh)
 
+    @contextmanager
+    def outage(self, name: str, ready_timeout_s: float = 60) -> Iterator[None]:
+        """Stop the service ``name`` for the block (fault injection); on leaving it, start
+        the service again with its data and wait until its ready command succeeds. The
+        report notes what kata did and when."""
+        service = self.services[name]
+        began = time.monotonic()
+        service.stop()
+        self.notes.append(f"kata stopped the service {name!r} at 0.0 s of this test")
+        try:
+            yield
+        finally:
+            back = time.monotonic() - began
+            service.start()
+            ready = self.service_ready.get(name)
+            ok = ready is None or wait_until(
+                lambda: service.exec(ready, timeout_s=5).code == 0, ready_timeout_s,
+                every_s=0.3)
+            self.notes.append(f"kata started {name!r} again at {back:.1f} s; ready at "
+                              f"{time.monotonic() - began:.1f} s")
+            if not ok:  # the machine's problem, not the learner's: an error, kata's
+                raise RuntimeError(f"the service {name!r} was not ready again "
+                                   f"{ready_timeout_s:.0f} s after kata restarted it")
+
     def revive(self) -> bool:
         """Start the app again if an earlier test left it dead, so one crash costs the
         requirement that caused it and not every one graded after it. True if it did."""
@@ -391,8 +424,10 @@ class GradedApp:
         self.restart()
         return True
 
-    def logs(self, tail_bytes: int = 4000) -> str:
-        return self.handle.logs(tail_bytes)
+    def logs(self, tail_bytes: int = 4000, tail_lines: int = 200) -> str:
+        """The app's last ``tail_lines`` lines of output, at most ``tail_bytes`` (a grader of
+        logs asks for more: e.g. 2,000 lines, 1 MB)."""
+        return self.handle.logs(tail_bytes, tail_lines)
 
     def close(self) -> None:
         if self._http is not None:

@@ -52,6 +52,22 @@ class Service(_Strict):
     facts: dict[str, str] = {}
     # Environment the app receives: templates over the facts, e.g. "{host}:{port}".
     exports: dict[str, str] = {}
+    # Replaces the image's CMD, e.g. ["postgres", "-c", "shared_preload_libraries=…"].
+    command: list[str] = []
+    # Files of the exercise folder copied into the container before it starts: container
+    # path -> a file or folder relative to exercises/<id>/ (e.g. a schema and seed that the
+    # postgres image runs at init from /docker-entrypoint-initdb.d).
+    files: dict[str, str] = {}
+
+    @field_validator("files")
+    @classmethod
+    def _files_stay_inside(cls, files: dict[str, str]) -> dict[str, str]:
+        for target, source in files.items():
+            if not target.startswith("/"):
+                raise ValueError(f"files: {target!r}: the container path must be absolute")
+            if Path(source).is_absolute() or ".." in Path(source).parts:
+                raise ValueError(f"files: {source!r}: a path inside the exercise folder")
+        return files
 
     @model_validator(mode="after")
     def _exports_use_facts(self) -> Service:
@@ -161,6 +177,17 @@ class Exercise(_Strict):
         for name in self.services:
             if not name.replace("-", "").isalnum():
                 raise ValueError(f"service name {name!r} must be alphanumeric (it is a hostname)")
+        return self
+
+    @model_validator(mode="after")
+    def _service_files_exist(self) -> Exercise:
+        if self.root == Path("."):  # not loaded from a folder (a model built in a test)
+            return self
+        for name, svc in self.services.items():
+            for source in svc.files.values():
+                if not (self.root / source).exists():
+                    raise ValueError(f"services.{name}.files: {source!r} is not in "
+                                     f"{self.root.name}/")
         return self
 
     @model_validator(mode="after")

@@ -111,11 +111,11 @@ class DockerApp:
                          "kata kept only the latest part")
         return notes
 
-    def logs(self, tail_bytes: int = 4000) -> str:
+    def logs(self, tail_bytes: int = 4000, tail_lines: int = 200) -> str:
         if self.container is None:
             return ""
         try:
-            raw = self.container.logs(tail=200)
+            raw = self.container.logs(tail=tail_lines)
         except docker.errors.APIError:
             return ""
         return strip_ansi(raw[-tail_bytes:].decode("utf-8", "replace"))

@@ -32,6 +32,11 @@ class Image:
     size_bytes: int
 
 
+# Bytes of stdout (and of stderr) kept from an exec in a service: enough for any query
+# result a grader reads, bounded against what a learner's app stored there.
+EXEC_OUTPUT_CAP = 1_000_000
+
+
 @dataclass(frozen=True)
 class Completed:
     """One finished command: a CLI run of the learner's image, or an exec in a service."""
@@ -51,9 +56,18 @@ class ServiceHandle(Protocol):
         """Where a client on kata's host reaches the service's ``port``."""
         ...
 
-    def exec(self, cmd: list[str], timeout_s: float = 30) -> Completed: ...
+    def exec(self, cmd: list[str], timeout_s: float = 30) -> Completed:
+        """Run ``cmd`` inside the service. Its output is capped (EXEC_OUTPUT_CAP): what the
+        app stored there is the learner's, and a grader may print it."""
+        ...
 
     def running(self) -> bool: ...
+
+    def stop(self) -> None:
+        """Stop the service (fault injection); ``start`` brings it back with its data."""
+        ...
+
+    def start(self) -> None: ...
 
 
 class AppHandle(Protocol):
@@ -70,7 +84,10 @@ class AppHandle(Protocol):
         """(exit code or None while running, OOM-killed)."""
         ...
 
-    def logs(self, tail_bytes: int = 4000) -> str: ...
+    def logs(self, tail_bytes: int = 4000, tail_lines: int = 200) -> str:
+        """The end of the app's output: its last ``tail_lines`` lines, at most
+        ``tail_bytes`` of them (the log files are capped too: containment)."""
+        ...
 
     def listening(self) -> list[tuple[str, int]] | None:
         """(address, port) of the TCP sockets the app listens on; None if unknown."""
@@ -109,8 +126,12 @@ class Sandbox(Protocol):
         ...
 
     def start_service(
-        self, name: str, image: str, env: dict[str, str], aliases: list[str]
-    ) -> ServiceHandle: ...
+        self, name: str, image: str, env: dict[str, str], aliases: list[str],
+        command: list[str] | None = None, files: dict[str, Path] | None = None,
+    ) -> ServiceHandle:
+        """Start ``image`` as the service ``name``; ``command`` replaces its CMD and
+        ``files`` (container path -> a host file or folder) are copied in before it starts."""
+        ...
 
     def start_app(self, image: Image, env: dict[str, str], port: int, serve: bool,
                   command: list[str] | None = None) -> AppHandle:

@@ -92,11 +92,13 @@ class DockerSandbox:
         return name
 
     def start_service(
-        self, name: str, image: str, env: dict[str, str], aliases: list[str]
+        self, name: str, image: str, env: dict[str, str], aliases: list[str],
+        command: list[str] | None = None, files: dict[str, Path] | None = None,
     ) -> DockerService:
         self.ensure_network()
         self.require_image(image)
-        return start_service(self.scope, self.network_name, name, image, env, aliases)
+        return start_service(self.scope, self.network_name, name, image, env, aliases,
+                             command=command, files=files)
 
     def require_image(self, image: str) -> None:
         try:

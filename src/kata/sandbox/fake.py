@@ -16,6 +16,7 @@ class FakeService:
     name: str
     host: str
     ready_after: int = 0  # exec calls that fail before the service is ready
+    stopped: bool = False
 
     def address(self, port: int) -> Address:
         return Address("127.0.0.1", port)
@@ -25,7 +26,13 @@ class FakeService:
         return Completed(cmd, 0 if self.ready_after < 0 else 1, "", "")
 
     def running(self) -> bool:
-        return True
+        return not self.stopped
+
+    def stop(self) -> None:
+        self.stopped = True
+
+    def start(self) -> None:
+        self.stopped = False
 
 
 @dataclass
@@ -47,7 +54,7 @@ class FakeApp:
     def exit_status(self) -> tuple[int | None, bool]:
         return self.exit_code, False
 
-    def logs(self, tail_bytes: int = 4000) -> str:
+    def logs(self, tail_bytes: int = 4000, tail_lines: int = 200) -> str:
         return self.log[-tail_bytes:]
 
     def listening(self) -> list[tuple[str, int]] | None:
@@ -84,7 +91,8 @@ class FakeSandbox:
         return Image(tag=f"fake:{self.run_id}", size_bytes=42_000_000)
 
     def start_service(self, name: str, image: str, env: dict[str, str],
-                      aliases: list[str]) -> FakeService:
+                      aliases: list[str], command: list[str] | None = None,
+                      files: dict[str, Path] | None = None) -> FakeService:
         self.calls.append(f"service:{name}")
         return FakeService(name=name, host=name, ready_after=2)
 

@@ -26,6 +26,7 @@ import pytest
 
 from kata.errors import ExerciseInvalid, RepoProblem
 from kata.outcomes import Outcome, Status
+from kata.repofiles import FileTooLarge
 from kata.stages.registry import StageContext, stage
 from kata.testing import AppMisbehaved, GradedApp, trim
 
@@ -40,7 +41,7 @@ AFTER = "(after its tests)"  # the check that the app still answers, as a result
 _ABOUT_THE_APP: tuple[type[BaseException], ...] = (
     AssertionError, httpx.HTTPError, httpx.StreamError, json.JSONDecodeError, OSError,
     AppMisbehaved, UnicodeDecodeError, subprocess.TimeoutExpired, RepoProblem,
-    pytest.fail.Exception,
+    FileTooLarge, pytest.fail.Exception,
 )
 try:  # graders of RESP exercises use redis-py; its errors are the server's answers
     import redis
@@ -285,6 +286,8 @@ def contract(ctx: StageContext) -> list[Outcome]:
         seed=ctx.seed,
         thresholds={r.id: r.thresholds for r in ctx.requirements},
         env=dict(ctx.exercise.app.env),
+        service_ready={name: svc.ready for name, svc in ctx.exercise.services.items()},
+        files=ctx.files,
         _ready=ctx.ready,
     )
     plugin = KataPlugin(graded, {r.id: r.timeout_s for r in ctx.requirements}, ctx.deadline,

@@ -11,6 +11,7 @@ from kata.catalog.models import Exercise, Requirement
 from kata.errors import ExerciseInvalid
 from kata.events import Handler, ignore
 from kata.outcomes import Outcome
+from kata.repofiles import RepoFiles
 from kata.sandbox.base import AppHandle, Image, ServiceHandle
 
 
@@ -32,6 +33,7 @@ class StageContext:
     # its own services) for as long as the `with` lasts — what load calibration measures.
     start_reference: Callable[[], AbstractContextManager[AppHandle]] | None = None
     recalibrate: bool = False  # measure the reference again even if a calibration is cached
+    files: RepoFiles | None = None  # the learner's repository, for graders of artefacts
 
 
 Stage = Callable[[StageContext], list[Outcome]]
