@@ -22,6 +22,7 @@ GOLDEN = Path(__file__).parent / "golden"
 SOLUTIONS = {"kv-store-node": ("kv-store", "node"), "notes-jwt-node": ("notes-jwt", "node"),
              "oauth-login-node": ("oauth-login", "node"), "rest-api-node": ("rest-api", "node"),
              "todo-cli-node": ("todo-cli", "node"), "kv-store-go": ("kv-store", "go"),
+             "query-tuning-node": ("query-tuning", "node"),
              "rest-api-go": ("rest-api", "go"),
              # graphql-api's reference is Node (Apollo), so its other stack is Python
              "graphql-api-python": ("graphql-api", "python")}

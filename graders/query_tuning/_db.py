@@ -27,6 +27,12 @@ GRADER_APP = "kata-grader"  # kata's own sessions' application_name
 CONNINFO = f"dbname=kata user=kata application_name={GRADER_APP}"
 PLAN_WAIT_S = 3.0  # the log collector writes a moment after the statement ends
 RELOAD_SETTLE_S = 0.3  # every backend takes the reloaded settings before its next statement
+_CUT = "--kata-log-follows--"
+# The app's statements since the reset (kata's own name pg_stat_statements), as JSON.
+_STATEMENTS = ("SELECT coalesce(json_agg(json_build_object('query', query, 'calls', calls) "
+               "ORDER BY calls DESC, query), '[]') FROM pg_stat_statements "
+               "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+               "AND query NOT LIKE '%pg_stat_statements%'")
 
 
 class KataDbError(RuntimeError):
@@ -78,34 +84,42 @@ class Db:
         return json.loads(out)
 
     # -- observing one request -----------------------------------------------------------
-    def explain_all(self) -> None:
-        """Switch auto_explain on for every statement (once per grade: it stays on)."""
-        on = self.sql("SELECT current_setting('auto_explain.log_min_duration')").strip()
-        if on != "0":
+    def _start(self) -> tuple[int, bool]:
+        """Reset the statistics; (the log's size now, whether auto_explain is on)."""
+        # The reset last: kata's own statements before it are forgotten, and the reset's
+        # own entry names pg_stat_statements, which kata leaves out.
+        out = self._exec(["sh", "-c", f"psql '{CONNINFO}' -AtqX -c "
+                          "\"SELECT current_setting('auto_explain.log_min_duration')\" -c "
+                          "'SELECT pg_stat_statements_reset()' && "
+                          f"stat -c %s {LOG_FILE}"]).split()
+        if len(out) != 2 or not out[1].isdecimal():
+            raise KataDbError(f"kata could not read the size of {LOG_FILE}: {out!r}")
+        return int(out[1]), out[0] == "0"
+
+    def observe(self, request: Callable[[], httpx.Response]) -> Observed:
+        """Send one request with the statistics reset just before; what the app ran. The
+        first time, switch auto_explain on for every statement (it stays on)."""
+        offset, explaining = self._start()
+        if not explaining:
             self.sql("ALTER SYSTEM SET auto_explain.log_min_duration = 0",
                      "SELECT pg_reload_conf()")
             time.sleep(RELOAD_SETTLE_S)
-
-    def observe(self, request: Callable[[], httpx.Response]) -> Observed:
-        """Send one request with the statistics reset just before; what the app ran."""
-        self.explain_all()
-        offset = int(self._exec(["sh", "-c", f"psql '{CONNINFO}' -AtqX -c "
-                                 "'SELECT pg_stat_statements_reset()' >/dev/null && "
-                                 f"stat -c %s {LOG_FILE}"]).strip() or 0)
+            offset, _ = self._start()
         response = request()
-        statements = [Statement(str(r["query"]), int(r["calls"])) for r in self.rows(
-            "SELECT query, calls FROM pg_stat_statements "
-            "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-            "AND query NOT LIKE '%pg_stat_statements%' ORDER BY calls DESC, query")]
+        # The statements, then the log since the offset, in one command.
+        out = self._exec(["sh", "-c", f"psql '{CONNINFO}' -AtqX -c \"{_STATEMENTS}\" && "
+                          f"echo {_CUT} && tail -c +{offset + 1} {LOG_FILE}"])
+        counted, _, log = out.partition(f"{_CUT}\n")
+        statements = [Statement(str(r["query"]), int(r["calls"])) for r in json.loads(counted)]
         want = sum(s.calls for s in statements)
+        plans = _read_plans(log)
         deadline = time.monotonic() + PLAN_WAIT_S
-        while True:
-            plans = self._plans_since(offset)
-            if len(plans) >= want or time.monotonic() > deadline:
-                return Observed(response, statements, plans)
+        while len(plans) < want and time.monotonic() < deadline:
             time.sleep(0.1)
+            plans = _read_plans(self._exec(["tail", "-c", f"+{offset + 1}", LOG_FILE]))
+        return Observed(response, statements, plans)
 
-    def _plans_since(self, offset: int) -> list[_plans.Plan]:
-        text = self._exec(["tail", "-c", f"+{offset + 1}", LOG_FILE])
-        found = (_plans.from_log_line(line, skip_app=GRADER_APP) for line in text.splitlines())
-        return [p for p in found if p is not None]
+
+def _read_plans(log: str) -> list[_plans.Plan]:
+    found = (_plans.from_log_line(line, skip_app=GRADER_APP) for line in log.splitlines())
+    return [p for p in found if p is not None]
