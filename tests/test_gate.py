@@ -53,3 +53,21 @@ def test_a_measuring_phase_runs_alone_and_others_side_by_side(tmp_path):
     order = [name for what, name, _ in sorted(log, key=lambda e: e[2]) if what == "in"]
     # contract-c asked after load did: it waited for the measurement, not the other way
     assert order.index("load") < order.index("contract-c")
+
+
+def test_the_phases_that_measure_are_load_and_those_of_timed_requirements():
+    from kata.catalog.models import Exercise
+    from kata.verify import measuring
+
+    def exercise(**contract) -> Exercise:
+        return Exercise.model_validate({
+            "id": "demo", "version": "1", "week": 1, "title": "Demo", "pass_mark": 50,
+            "requirements": [
+                {"id": "plain", "title": "P", "points": 1, "grader": "schema"},
+                {"id": "hit", "title": "H", "points": 1, "grader": "contract", **contract},
+            ],
+        })
+
+    assert measuring(exercise()) == {"load"}
+    assert measuring(exercise(timed=True)) == {"load", "contract"}
+    assert measuring(exercise(thresholds={"duration_s": 3})) == {"load", "contract"}

@@ -99,7 +99,7 @@ def measuring(exercise: Exercise) -> set[str]:
     """The phases of this exercise's grade that measure and so must run alone on the host
     (`gate.PhaseGate`): the load phase, and the phase of any requirement with a measured
     duration."""
-    timed = {r.grader for r in exercise.requirements if TIMED in r.thresholds}
+    timed = {r.grader for r in exercise.requirements if TIMED in r.thresholds or r.timed}
     return {"load"} | timed
 
 
