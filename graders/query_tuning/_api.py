@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from kata.testing import describe, trim
+from kata.testing import describe, json_of, said, trim
 
 from ._db import Db
 
@@ -26,22 +26,8 @@ def slug(post_id: int) -> str:
     return f"post-{post_id}-{hashlib.md5(str(post_id).encode()).hexdigest()[:8]}"
 
 
-def said(r: httpx.Response) -> str:
-    return trim(f"{r.request.method} {r.request.url.raw_path.decode()}", 200)
-
-
-def expect(r: httpx.Response, *codes: int, why: str = "") -> None:
-    if r.status_code not in codes:
-        want = " or ".join(str(c) for c in codes)
-        because = f" ({why})" if why else ""
-        raise AssertionError(f"{said(r)}{because} → expected {want}, got {describe(r)}")
-
-
 def json_object(r: httpx.Response) -> dict[str, Any]:
-    try:
-        body = r.json()
-    except ValueError:
-        body = None
+    body = json_of(r)
     if not isinstance(body, dict):
         raise AssertionError(f"{said(r)} → expected a JSON object, got {describe(r)}")
     return body

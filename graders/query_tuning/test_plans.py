@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kata.testing import GradedApp, requirement, trim
+from kata.testing import GradedApp, expect, requirement, said, trim
 
 from . import _api as api
 from . import _plans
@@ -23,13 +23,13 @@ def _limits(app: GradedApp, rid: str) -> dict[str, Any]:
 
 def _seen(o: Observed) -> None:
     """The request succeeded and kata saw what the database did for it."""
-    api.expect(o.response, 200)
+    expect(o.response, 200)
     if not o.statements:
-        raise AssertionError(f"{api.said(o.response)} → kata saw no statement reach the "
+        raise AssertionError(f"{said(o.response)} → kata saw no statement reach the "
                              "database while the app answered: the answer must be read from "
                              "the database on each request (no answers kept in the app)")
     if len(o.plans) < o.calls:
-        raise AssertionError(f"{api.said(o.response)} → the database ran {o.calls} statements "
+        raise AssertionError(f"{said(o.response)} → the database ran {o.calls} statements "
                              f"but logged {len(o.plans)} plans; kata cannot judge the rest")
 
 
@@ -44,16 +44,16 @@ def expect_indexed(o: Observed, max_pages: int, what: str) -> None:
     for plan in o.plans:
         for node in _plans.seq_scans(plan.root, BIG_TABLE):
             raise AssertionError(
-                f"{api.said(o.response)} → {what} reads the whole {BIG_TABLE} table "
+                f"{said(o.response)} → {what} reads the whole {BIG_TABLE} table "
                 f"(a sequential scan of {_plans.rows_read(node)} rows){_where(plan, node)}")
         for node in _plans.disk_sorts(plan.root):
-            raise AssertionError(f"{api.said(o.response)} → {what} sorts on disk"
+            raise AssertionError(f"{said(o.response)} → {what} sorts on disk"
                                  f"{_where(plan, node)}")
     total = sum(p.pages for p in o.plans)
     if total > max_pages:
         plan = max(o.plans, key=lambda p: p.pages)
         raise AssertionError(
-            f"{api.said(o.response)} → {what} touched {total} pages of 8 KB (at most "
+            f"{said(o.response)} → {what} touched {total} pages of 8 KB (at most "
             f"{max_pages} with an index that fits the query: its equality columns first, then "
             f"its range or its order){_where(plan, _plans.heaviest(plan.root))}")
 
@@ -92,14 +92,14 @@ def test_the_latest_posts_with_authors_take_a_few_statements(app: GradedApp, db:
     category = app.rng("no-n-plus-one").choice(api.CATEGORIES)
     most = int(_limits(app, "no-n-plus-one").get("max_statements", 3))
     o = db.observe(lambda: app.http.get(f"/categories/{category}/latest?limit=20"))
-    api.expect(o.response, 200)
+    expect(o.response, 200)
     if not o.statements:
-        raise AssertionError(f"{api.said(o.response)} → kata saw no statement reach the "
+        raise AssertionError(f"{said(o.response)} → kata saw no statement reach the "
                              "database while the app answered")
     if o.calls > most:
         worst = o.statements[0]
         raise AssertionError(
-            f"{api.said(o.response)} → the app ran {o.calls} statements for one page of 20 "
+            f"{said(o.response)} → the app ran {o.calls} statements for one page of 20 "
             f"posts (at most {most}): one per post, the N+1 pattern. Most repeated, "
             f"{worst.calls} times:\n{trim(worst.query, 400)}\nJoin the authors in (or fetch "
             "them all with one query, WHERE id = ANY(…))")
@@ -113,10 +113,10 @@ def test_a_deep_page_reads_only_its_own_rows(app: GradedApp, db: Db) -> None:
     for n in range(pages):
         after = {"cursor": cursor} if cursor else {}
         r = app.http.get("/posts", params={"limit": limit, **after})
-        api.expect(r, 200)
+        expect(r, 200)
         cursor = api.json_object(r).get("next_cursor")
         if not isinstance(cursor, str) or not cursor:
-            raise AssertionError(f"{api.said(r)} (page {n + 1}) → expected a next_cursor "
+            raise AssertionError(f"{said(r)} (page {n + 1}) → expected a next_cursor "
                                  f"string, got {cursor!r}")
     deep = cursor
     o = db.observe(lambda: app.http.get("/posts", params={"limit": limit, "cursor": deep}))
@@ -126,7 +126,7 @@ def test_a_deep_page_reads_only_its_own_rows(app: GradedApp, db: Db) -> None:
         node = _plans.widest_scan(plan.root)
         if node is not None and _plans.rows_read(node) > most:
             raise AssertionError(
-                f"{api.said(o.response)} (page {pages + 1}) → the statement read "
+                f"{said(o.response)} (page {pages + 1}) → the statement read "
                 f"{_plans.rows_read(node)} rows to answer {limit} (at most {most}): each page "
                 "must start where the last one stopped (keyset: WHERE id < the cursor's id), "
                 f"not skip the earlier ones (OFFSET){_where(plan, node)}")
@@ -139,6 +139,6 @@ def test_the_list_does_not_read_the_body(app: GradedApp, db: Db) -> None:
     for plan in o.plans:
         if (item := _plans.returns_column(plan.root, "body")) is not None:
             raise AssertionError(
-                f"{api.said(o.response)} → the list's statement returns {trim(item, 60)}, the "
+                f"{said(o.response)} → the list's statement returns {trim(item, 60)}, the "
                 "4 KB body of each post, which the list does not show: name the columns it "
                 f"needs (no SELECT *)\nstatement: {trim(plan.query, 400)}")
