@@ -37,9 +37,11 @@ class ReaderUser(FastHttpUser):
         slug = f"post-{i}-{hashlib.md5(str(i).encode()).hexdigest()[:8]}"
         self.client.get(f"/posts/by-slug/{slug}", name="GET /posts/by-slug/{slug}")
 
-    @task(4)
+    @task(3)
     def latest(self) -> None:
-        self.client.get(f"/categories/{self.rng.choice(CATEGORIES)}/latest?limit=10",
+        # A small widget's page: the N+1 pattern is graded by counting statements
+        # (no-n-plus-one), not here, so that an N+1 app loses exactly that requirement.
+        self.client.get(f"/categories/{self.rng.choice(CATEGORIES)}/latest?limit=5",
                         name="GET /categories/{category}/latest")
 
     @task(2)
