@@ -101,3 +101,24 @@ def test_graders_read_the_learners_files_and_an_oversized_one_is_the_learners_fa
     assert outcomes["after"].status is Status.FAIL
     assert not outcomes["after"].kata_fault
     assert "larger than" in outcomes["after"].message
+
+
+def test_an_app_kata_stopped_on_purpose_is_not_a_crash(tmp_path: Path):
+    """A grader of graceful shutdown stops the app (SIGTERM) and leaves it stopped: the
+    requirement keeps its own verdict, and the app is started again for the next one."""
+    (tmp_path / "test_stop.py").write_text(
+        "from kata.testing import requirement\n\n\n"
+        "@requirement('crashes')\n"
+        "def test_shutdown(app):\n"
+        "    assert app.stop().exit_code == 0\n\n\n"
+        "@requirement('after')\n"
+        "def test_after(app):\n"
+        "    assert app.handle.exit_code is None and not app.stopped_by_kata\n")
+    app, ex = FakeApp(port=8000), _exercise()
+    ctx = StageContext(name="contract", exercise=ex, grader_dir=tmp_path,
+                       requirements=ex.requirements, app=app, services={}, seed=1,
+                       ready=lambda: None)
+    outcomes = {o.requirement: o for o in contract(ctx)}
+    assert outcomes["crashes"].status is Status.PASS, outcomes["crashes"].message
+    assert outcomes["after"].status is Status.PASS, outcomes["after"].message
+    assert app.restarts == 1

@@ -326,6 +326,8 @@ class GradedApp:
     notes: list[str] = field(default_factory=list)
     # Evidence a non-HTTP grader attaches for the report, e.g. {"replay": "printf … | nc"}.
     evidence: dict[str, str] = field(default_factory=dict)
+    # kata stopped the app on purpose (``stop()``): its exit is the test's doing, not a crash
+    stopped_by_kata: bool = False
     _ready: Any = None  # callable that waits until the app answers again
     _http: httpx.Client | None = None
 
@@ -420,6 +422,7 @@ class GradedApp:
             self._http.close()
             self._http = None
         self.handle.restart()
+        self.stopped_by_kata = False
         if self._ready is not None:
             self._ready()
 
@@ -484,6 +487,7 @@ class GradedApp:
             self._http.close()
             self._http = None
         stopped = self.handle.stop(timeout_s)
+        self.stopped_by_kata = True
         self.notes.append(f"kata sent SIGTERM to the app; it ended in {stopped.seconds:.1f} s "
                           + ("(killed after the grace period)" if stopped.killed
                              else f"with exit code {stopped.exit_code}"))

@@ -124,6 +124,10 @@ class KataPlugin:
         if rid is None or self.alive is None:
             return
         code, oom = self.graded.handle.exit_status()
+        if code is not None and self.graded.stopped_by_kata:  # a test stopped it: no crash
+            if restart:
+                self.graded.revive()
+            return
         if code is not None:  # it exited: said on the test it died in, or said here
             if not any(r.status is Status.ERROR for r in self.results[rid]):
                 why = "was OOM-killed" if oom else f"exited with code {code}"
@@ -236,7 +240,7 @@ class KataPlugin:
                 f"kata's grader broke ({type(err).__name__}: {trim(str(err), 200)}): a bug in "
                 "kata, not in your code", evidence, report.duration, kata_fault=True,
                 traceback="".join(traceback.format_exception(err))[-4000:])
-        if call.excinfo:  # whatever the client saw, a dead app is the first thing to say
+        if call.excinfo and not self.graded.stopped_by_kata:  # a dead app is said first
             code, oom = self.graded.handle.exit_status()
             if code is not None:
                 status = Status.ERROR
