@@ -22,7 +22,7 @@ GOLDEN = Path(__file__).parent / "golden"
 SOLUTIONS = {"kv-store-node": ("kv-store", "node"), "notes-jwt-node": ("notes-jwt", "node"),
              "oauth-login-node": ("oauth-login", "node"), "rest-api-node": ("rest-api", "node"),
              "todo-cli-node": ("todo-cli", "node"), "kv-store-go": ("kv-store", "go"),
-             "rest-api-go": ("rest-api", "go"),
+             "rest-api-go": ("rest-api", "go"), "dockerize-go": ("dockerize", "go"),
              # graphql-api's reference is Node (Apollo), so its other stack is Python
              "graphql-api-python": ("graphql-api", "python")}
 # What a Python learner is told, and a Node or Go learner must never be.

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from pathlib import PurePosixPath
-
 from typing import TYPE_CHECKING
 
 from kata.testing import GradedApp

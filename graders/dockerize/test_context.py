@@ -9,7 +9,7 @@ import re
 
 from kata.testing import GradedApp, requirement
 
-from ._context import (code_change, first_rebuilt, installs_dependencies, top_folders)
+from ._context import code_change, first_rebuilt, installs_dependencies, top_folders
 
 SECRET_NAME = re.compile(r"secret|token|passw|pwd|api_?key|private|credential|_key$", re.I)
 MIN_SECRET_LEN = 8  # shorter values ("true", "8000") are settings, not secrets

@@ -25,9 +25,11 @@ def test_slow_answers_after_the_delay(app: GradedApp) -> None:
         r = app.http.get("/slow", params={"ms": str(ms)}, timeout=10)
         took = time.monotonic() - start
         expect_status(r, 200)
-        assert _slept(r) == ms, f"GET /slow?ms={ms}: expected {{\"slept_ms\": {ms}}}, got {describe(r)}"
+        assert _slept(r) == ms, (
+            f"GET /slow?ms={ms}: expected {{\"slept_ms\": {ms}}}, got {describe(r)}")
         assert took >= ms / 1000 - 0.01, (
-            f"GET /slow?ms={ms} answered after {took * 1000:.0f} ms, before the {ms} ms it was asked to wait")
+            f"GET /slow?ms={ms} answered after {took * 1000:.0f} ms, before the {ms} ms it "
+            f"was asked to wait")
 
 
 @requirement("slow")
@@ -35,7 +37,8 @@ def test_slow_refuses_what_is_not_a_delay(app: GradedApp) -> None:
     for query in ({"ms": "-5"}, {"ms": "abc"}, {"ms": "1.5"}, {}):
         r = app.http.get("/slow", params=query, timeout=10)
         shown = "&".join(f"{k}={v}" for k, v in query.items()) or "(no ms)"
-        assert r.status_code in (400, 422), f"GET /slow?{shown}: expected 400 or 422, got {describe(r)}"
+        assert r.status_code in (400, 422), (
+            f"GET /slow?{shown}: expected 400 or 422, got {describe(r)}")
 
 
 @requirement("env-config")
@@ -48,6 +51,7 @@ def test_the_environment_sets_the_largest_delay(app: GradedApp) -> None:
         f"kata started the app with SLOW_MAX_MS={limit}, so GET /slow?ms={limit + 1} must be "
         f"refused (400 or 422); it answered {describe(r)} after {took:.1f} s — the app does not "
         f"read SLOW_MAX_MS from its environment (or reads it from somewhere else)")
-    assert took < 2, f"GET /slow?ms={limit + 1} was refused only after {took:.1f} s: check the limit before waiting"
+    assert took < 2, (f"GET /slow?ms={limit + 1} was refused only after {took:.1f} s: check "
+                      f"the limit before waiting")
     r = app.http.get("/slow", params={"ms": "50"}, timeout=10)
     expect_status(r, 200)
