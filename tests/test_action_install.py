@@ -211,4 +211,8 @@ def test_the_action_installs_a_working_kata_with_its_package_data(tmp_path):
                                "print(own_image_folder('kata/oidc-provider:8'))").strip()
     assert (Path(folder) / "Dockerfile").is_file() and (Path(folder) / "package-lock.json"
                                                         ).is_file(), folder
+    folder = sh(shebang, "-c", "from kata.localimages import own_image_folder; "
+                               "print(own_image_folder('kata/slow-upstream:1'))").strip()
+    assert (Path(folder) / "Dockerfile").is_file() and (Path(folder) / "server.py"
+                                                        ).is_file(), folder
     print(f"\n{timing}")

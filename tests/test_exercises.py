@@ -4,8 +4,9 @@ by the real engine in real Docker, in every run.
 
 The selected variants are graded once per session, each exercise's in one process of its
 own (the graders' imports paid once per exercise), KATA_VERIFY_JOBS exercises at a time
-(default 1: two at once measured no faster on a shared 2-core machine, where a measuring
-phase — load — runs alone on the host, `kata.gate`). Each test judges its variant's report."""
+(scripts/test sets 2: a grade waits on Docker much of its time; a measuring phase — load,
+a timed requirement — still runs alone on the host, `kata.gate`). Each test judges its
+variant's report."""
 
 from __future__ import annotations
 

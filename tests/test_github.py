@@ -152,3 +152,27 @@ def test_kata_s_own_service_images_have_a_build_folder_and_published_ones_none()
     folder = own_image_folder("kata/oidc-provider:8")
     assert folder is not None and (folder / "Dockerfile").is_file()
     assert own_image_folder("kata/oidc-provider:8.8.1") == folder  # an alias of it
+    upstream = own_image_folder("kata/slow-upstream:1")
+    assert upstream is not None and (upstream / "Dockerfile").is_file()
+
+
+def test_a_cohort_job_names_the_repository_it_graded_and_the_leaderboard_shows_it():
+    """In a cohort's matrix job GITHUB_REPOSITORY and GITHUB_SHA are the instructor's; the
+    Action's `repository` input names the learner's, and the entry takes the graded commit."""
+    from kata.leaderboard.entry import entry_from_report
+
+    env = {**RUNNER, github.GRADED_REPOSITORY: "grace/rest-api"}
+    ci = github.ci_identity(env)
+    assert ci["graded_repository"] == "grace/rest-api" and ci["repository"] == "ada/rest-api"
+    report = make_report()
+    report = report.model_copy(update={"repo_commit": "feedbeef", "run": report.run.model_copy(
+        update={"ci": ci})})
+    entry = entry_from_report(report, week=1)
+    assert (entry.source, entry.commit) == ("grace/rest-api", "feedbeef")
+    own = report.model_copy(update={"run": report.run.model_copy(
+        update={"ci": github.ci_identity(RUNNER)})})
+    assert (entry_from_report(own, week=1).source, entry_from_report(own, week=1).commit) == (
+        "ada/rest-api", "0123abcd")
+    for bad in ["", "not a repo", "a/b/c", "../x", "ada/rest-api"]:  # the last: its own
+        assert "graded_repository" not in github.ci_identity({**RUNNER,
+                                                               github.GRADED_REPOSITORY: bad})

@@ -61,6 +61,19 @@ def test_dependencies_are_ordered_base_slim_full():
     ]
 
 
+def test_the_slow_upstream_is_kata_s_own_image_built_on_python_slim():
+    """kata/slow-upstream: no registry has it, so it is built from its folder (here and by
+    the Action), FROM the python slim image (the local stand-in here, the official one
+    there), by `kata images` with the other defaults."""
+    name = localimages.SLOW_UPSTREAM
+    assert name in localimages.DEFAULT_IMAGES
+    assert localimages.resolve_order([name]) == ["kata-base:bookworm", "python:3.12-slim", name]
+    folder = localimages.own_image_folder(name)
+    assert folder is not None
+    assert "FROM python:3.12-slim" in (folder / "Dockerfile").read_text().splitlines()
+    assert {"server.py", "ready.py"} <= {p.name for p in folder.iterdir()}
+
+
 def test_default_images_are_known():
     known = localimages.known_images()
     assert set(localimages.DEFAULT_IMAGES) <= set(known)
@@ -76,7 +89,8 @@ def client():
     except Exception as exc:  # any failure means "no Docker here"
         pytest.skip(f"Docker is not available: {exc}")
     localimages.ensure_images(["python:3.12-slim", "postgres:15", "redis:7",
-                               localimages.OIDC_PROVIDER], log=lambda _: None)
+                               localimages.OIDC_PROVIDER, localimages.SLOW_UPSTREAM],
+                              log=lambda _: None)
     return client
 
 
@@ -174,5 +188,52 @@ def test_oidc_provider_serves_its_issuer_and_enforces_its_registration(client):
             armed = idp.post("/_kata/next-id-token", json={"defect": "expired"})
             assert armed.json() == {"armed": ["expired"]}
             assert idp.delete("/_kata/next-id-token").json() == {"armed": []}
+    finally:
+        container.remove(force=True, v=True)
+
+
+@pytest.mark.docker
+def test_slow_upstream_answers_late_counts_calls_and_obeys_its_admin_api(client):
+    """kata/slow-upstream: ready by a real query; a public request waits LATENCY_MS and is
+    counted per path (the query string apart), the admin API answers at once, uncounted,
+    and a change behind the app's back shows in the public answer."""
+    import httpx
+
+    container = client.containers.run(localimages.SLOW_UPSTREAM, detach=True,
+                                      labels=TEST_LABELS, environment={"LATENCY_MS": "300"})
+    try:
+        ready = _exec_until(container, ["python", "/srv/upstream/ready.py"],
+                            lambda code, out: code == 0)
+        assert b"ready" in ready.output
+        container.reload()
+        ip = container.attrs["NetworkSettings"]["IPAddress"]
+        with httpx.Client(base_url=f"http://{ip}:8080", timeout=10) as up:
+            def calls(path: str) -> dict:
+                return up.get("/_admin/calls", params={"path": path}).json()
+
+            started = time.monotonic()
+            usd = up.get("/products/7")
+            assert time.monotonic() - started >= 0.3  # the latency it was given
+            assert usd.json() == {"id": 7, "name": "Product 7", "price": 555.33,
+                                  "currency": "USD", "version": 1}
+            eur = up.get("/products/7", params={"currency": "EUR"}).json()
+            assert eur["price"] == round(555.33 * 0.92, 2) and eur["currency"] == "EUR"
+            assert up.get("/products/7", params={"currency": "XYZ"}).status_code == 422
+            assert up.get("/products/100001").status_code == 404  # PRODUCTS: 100000
+            assert calls("/products/7") == {"path": "/products/7", "GET": 3, "PUT": 0}
+            assert calls("/products/100001")["GET"] == 1
+
+            assert up.put("/products/7", json={"name": ""}).status_code == 422
+            put = up.put("/products/7", json={"name": "Lamp", "price": 10}).json()
+            assert put == {"id": 7, "name": "Lamp", "price": 10.0, "currency": "USD",
+                           "version": 2}
+            started = time.monotonic()  # behind the app's back: at once, not counted
+            admin = up.put("/_admin/products/7", json={"name": "Desk", "price": 20})
+            assert time.monotonic() - started < 0.3 and admin.json()["version"] == 3
+            assert up.get("/products/7", params={"currency": "GBP"}).json() == {
+                "id": 7, "name": "Desk", "price": 15.8, "currency": "GBP", "version": 3}
+            assert calls("/products/7") == {"path": "/products/7", "GET": 4, "PUT": 2}
+            assert up.delete("/_admin/calls").json() == {"reset": True}
+            assert calls("/products/7") == {"path": "/products/7", "GET": 0, "PUT": 0}
     finally:
         container.remove(force=True, v=True)

@@ -19,7 +19,8 @@ from kata.reporters.terminal import print_scorecard
 STACKS = Path(__file__).parent / "fixtures" / "stacks"
 GOLDEN = Path(__file__).parent / "golden"
 # folder → (exercise, the stack kata must recognise)
-SOLUTIONS = {"kv-store-node": ("kv-store", "node"), "notes-jwt-node": ("notes-jwt", "node"),
+SOLUTIONS = {"cache-layer-node": ("cache-layer", "node"),
+             "kv-store-node": ("kv-store", "node"), "notes-jwt-node": ("notes-jwt", "node"),
              "oauth-login-node": ("oauth-login", "node"), "rest-api-node": ("rest-api", "node"),
              "todo-cli-node": ("todo-cli", "node"), "kv-store-go": ("kv-store", "go"),
              "rest-api-go": ("rest-api", "go"), "dockerize-go": ("dockerize", "go"),

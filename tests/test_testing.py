@@ -7,6 +7,7 @@ import subprocess
 from dataclasses import dataclass
 
 import httpx
+import pytest
 
 from kata.sandbox.base import Address
 from kata.testing import REPLAY_STEPS, GradedApp, Replay
@@ -107,3 +108,20 @@ def test_a_redirect_to_no_http_url_is_the_apps_answer_not_kata_s_error():
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_wrong_status_names_the_request_what_it_tests_and_the_answer():
+    from kata.testing import expect, is_int, json_of, said
+
+    request = httpx.Request("POST", "http://app:8000/items?x=1", json={"name": "pen"})
+    r = httpx.Response(200, json={"id": 1}, request=request)
+    assert said(r) == 'POST /items?x=1 {"name":"pen"}'
+    expect(r, 200, 201)
+    with pytest.raises(AssertionError) as e:
+        expect(r, 409, why="a duplicate name")
+    assert str(e.value) == ('POST /items?x=1 {"name":"pen"} (a duplicate name) → expected 409, '
+                            'got 200 {"id":1}')
+    assert json_of(r) == {"id": 1}
+    with pytest.raises(AssertionError, match="expected a JSON body, got 200 oops"):
+        json_of(httpx.Response(200, text="oops", request=request))
+    assert is_int(3) and not is_int(True) and not is_int(3.0)

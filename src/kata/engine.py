@@ -8,8 +8,11 @@ trouble (``KataError``) propagates to the CLI.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import secrets
+import shutil
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -20,6 +23,7 @@ from pathlib import Path
 
 from kata import __version__
 from kata._poll import wait_until
+from kata.buildlog import build_steps
 from kata.catalog.models import Exercise
 from kata.diagnoses import Clues, diagnose, diagnose_graded
 from kata.errors import ExerciseInvalid, KataError, RepoProblem, ServiceDied
@@ -30,7 +34,7 @@ from kata.repo import Repo, open_repo
 from kata.repoconfig import AppConfig, render_env
 from kata.repofiles import RepoFiles
 from kata.report import Phase, Problem, Report, RequirementResult, RunInfo
-from kata.sandbox.base import AppHandle, Image, Sandbox, ServiceHandle
+from kata.sandbox.base import AppHandle, Image, Rebuilt, Sandbox, ServiceHandle
 from kata.scoring import apply_needs, points_for, score
 from kata.stack import detect, tip_for
 from kata.stages import StageContext, get_stage
@@ -131,11 +135,12 @@ def grade(
             serve = exercise.app.kind == "server"
             with run.phase("boot"):
                 app = sandbox.start_app(image, env, exercise.app.port, serve=serve,
-                                        command=repo.app.argv)
+                                        command=repo.app.argv, init=exercise.app.init)
                 if serve:
                     boot_s = wait_ready(app, exercise.app.readiness)
 
             files = RepoFiles(repo.path, repo.build_context().relative_to(repo.path).as_posix())
+            rebuild = _rebuilder(sandbox, app, repo, exercise.limits.build_timeout_s)
 
             def ready(timeout_s: float | None = None) -> None:
                 if serve:  # the exercise's probe; a shorter bound when asked (still alive?)
@@ -166,6 +171,7 @@ def grade(
                     start_reference=lambda: _reference_app(reference, sandbox_factory),
                     recalibrate=options.recalibrate,
                     files=files,
+                    rebuild=rebuild,
                 )
                 # "boot" is already a phase (starting the app); its check is reported apart.
                 with run.phase("boot check" if grader == "boot" else grader):
@@ -299,6 +305,37 @@ def _cache_salt() -> bytes:
         return path.read_bytes()
 
 
+def _rebuilder(sandbox: Sandbox, app: AppHandle, repo: Repo,
+               timeout_s: float) -> Callable[[dict[str, str]], Rebuilt]:
+    """A grader's rebuild: a copy of the build context with files added (a code change, a
+    planted secret), built with the grade's Dockerfile, limits and network rules, tagged
+    apart from the graded image and removed with the run."""
+    context, dockerfile = repo.build_context(), repo.dockerfile()
+    made = itertools.count(1)
+
+    def rebuild(add: dict[str, str]) -> Rebuilt:
+        with tempfile.TemporaryDirectory(prefix="kata-rebuild-") as tmp:
+            copy = Path(tmp) / "context"
+            shutil.copytree(context, copy, symlinks=True)
+            for rel, text in add.items():
+                target = (copy / rel).resolve()
+                if Path(rel).is_absolute() or not target.is_relative_to(copy.resolve()):
+                    raise ValueError(f"rebuild: {rel!r} is not a path inside the context")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text)
+            inside = dockerfile.is_relative_to(context)
+            lines: list[str] = []
+            began = time.monotonic()
+            image = sandbox.build(copy, str(copy / dockerfile.relative_to(context)) if inside
+                                  else str(dockerfile), timeout_s, lines.append,
+                                  name=f"rebuild-{next(made)}")
+            seconds = time.monotonic() - began
+        return Rebuilt(image=app.image_facts(image.tag), steps=build_steps(lines),
+                       seconds=seconds, log_tail="\n".join(lines[-40:]))
+
+    return rebuild
+
+
 @contextmanager
 def _reference_app(exercise: Exercise, sandbox_factory: SandboxFactory) -> Iterator[AppHandle]:
     """The exercise's reference solution, running with its own services in a fresh sandbox
@@ -318,7 +355,7 @@ def _reference_app(exercise: Exercise, sandbox_factory: SandboxFactory) -> Itera
             )
             services = _start_services(exercise, sandbox, _Run(exercise, ignore))
             app = sandbox.start_app(image, _app_env(exercise, services), exercise.app.port,
-                                    serve=True)
+                                    serve=True, init=exercise.app.init)
             wait_ready(app, exercise.app.readiness)
         except RepoProblem as p:
             raise ExerciseInvalid(

@@ -15,6 +15,7 @@ the job log; ``pause`` stops the runner from reading workflow commands in it
 (``::stop-commands::``) until ``publish`` resumes them and writes kata's own.
 """
 
+import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -42,6 +43,13 @@ CI_VARIABLES = {
 }
 
 
+# A cohort's matrix job grades another repository than the one its workflow runs in: the
+# Action's `repository` input names it (GITHUB_REPOSITORY and GITHUB_SHA are the
+# instructor's). Only an owner/name is taken: it is shown on the leaderboard.
+GRADED_REPOSITORY = "KATA_GRADED_REPOSITORY"
+_OWNER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$")
+
+
 def in_actions(env: Mapping[str, str]) -> bool:
     return env.get("GITHUB_ACTIONS") == "true"
 
@@ -52,6 +60,9 @@ def ci_identity(env: Mapping[str, str]) -> dict[str, str]:
         return {}
     ci = {"provider": "github"}
     ci.update({key: env[var] for key, var in CI_VARIABLES.items() if env.get(var)})
+    graded = env.get(GRADED_REPOSITORY, "")
+    if _OWNER_NAME.match(graded) and graded != ci.get("repository"):
+        ci["graded_repository"] = graded
     if "repository" in ci and "run_id" in ci:
         server = ci.get("server_url", "https://github.com")
         ci["run_url"] = f"{server}/{ci['repository']}/actions/runs/{ci['run_id']}"

@@ -12,7 +12,10 @@ locally. This module builds faithful substitutes:
   honour the official images' environment interface;
 * ``kata/oidc-provider:8`` -- kata's own mock OpenID provider (panva's oidc-provider from
   the npm registry on Debian's Node.js, plus a test-only control endpoint): no published
-  image has that endpoint, so this one is built here under the name it would be published as.
+  image has that endpoint, so this one is built here under the name it would be published as;
+* ``kata/slow-upstream:1`` -- kata's own slow product API (Python's standard library on the
+  python slim image): a fixed latency, per-path call counters and an admin API for graders,
+  the dependency a cache is graded in front of.
 
 Every image is labelled ``kata.localimage=1`` (the label ``kata`` marks per-run
 resources that the grader deletes). Images that already exist are left alone,
@@ -48,6 +51,7 @@ _FIX = ("read the output above, fix this machine's side (disk, network, tools), 
 LABELS = {"kata.localimage": "1"}
 BASE = "kata-base:bookworm"
 OIDC_PROVIDER = "kata/oidc-provider:8"
+SLOW_UPSTREAM = "kata/slow-upstream:1"
 PYTHON_MINORS = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"]
 
 DATA = Path(__file__).with_suffix("")  # src/kata/localimages/: Dockerfiles and scripts
@@ -392,6 +396,7 @@ SPECS: dict[str, _Spec] = {
     "redis:7": _Spec(_build_dir("redis"), deps=(BASE,), aliases=("redis:7-bookworm",)),
     OIDC_PROVIDER: _Spec(_build_dir("oidc-provider"), deps=(BASE,),
                          aliases=("kata/oidc-provider:8.8.1",)),
+    SLOW_UPSTREAM: _Spec(_build_dir("slow-upstream"), deps=("python:3.12-slim",)),
 }
 for _minor in PYTHON_MINORS:
     SPECS[f"python:{_minor}-slim"] = _Spec(
@@ -403,7 +408,7 @@ for _minor in PYTHON_MINORS:
 
 # Images kata itself would publish (no registry holds them): where a registry is in reach
 # (a GitHub runner) they are built from their folder, whose FROM lines pull from it.
-OWN_IMAGES = {OIDC_PROVIDER: "oidc-provider"}
+OWN_IMAGES = {OIDC_PROVIDER: "oidc-provider", SLOW_UPSTREAM: "slow-upstream"}
 
 
 def own_image_folder(name: str) -> Path | None:
@@ -418,6 +423,7 @@ DEFAULT_IMAGES: list[str] = [
     "postgres:15",
     "redis:7",
     OIDC_PROVIDER,
+    SLOW_UPSTREAM,
 ]
 
 _ALIASES = {alias: name for name, spec in SPECS.items() for alias in spec.aliases}

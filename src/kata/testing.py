@@ -29,11 +29,20 @@ import pytest
 
 from kata._poll import wait_until
 from kata.repofiles import RepoFiles
-from kata.sandbox.base import Address, AppHandle, Completed, ServiceHandle
+from kata.sandbox.base import (
+    Address,
+    AppHandle,
+    Completed,
+    ImageFacts,
+    Rebuilt,
+    ServiceHandle,
+    Stopped,
+)
 
 requirement = pytest.mark.requirement
 
 __all__ = ["AppMisbehaved", "GradedApp", "Replay", "requirement", "expect_status", "trim",
+           "said", "expect", "json_of", "is_int",
            "describe", "capped_client"]
 
 REQUEST_TIMEOUT_S = 10.0
@@ -198,6 +207,35 @@ def describe(r: httpx.Response) -> str:
     return f"{r.status_code} {trim(r.text, 160)}".strip()
 
 
+def said(r: httpx.Response) -> str:
+    """`POST /items {"name":"pen"}` — the request behind a response, as one short line."""
+    req = r.request
+    body = req.content.decode("utf-8", "replace")
+    return trim(f"{req.method} {req.url.raw_path.decode()} {body}", 200)
+
+
+def expect(r: httpx.Response, *codes: int, why: str = "") -> None:
+    """Fail unless the status is one of ``codes``, naming the request and, in ``why``,
+    what it tests: `POST /items {…} (a duplicate name) → expected 409, got 200 {…}`."""
+    if r.status_code not in codes:
+        want = " or ".join(str(c) for c in codes)
+        because = f" ({why})" if why else ""
+        raise AssertionError(f"{said(r)}{because} → expected {want}, got {describe(r)}")
+
+
+def json_of(r: httpx.Response) -> Any:
+    """The body as JSON; a body that is not JSON fails the test as the app's answer."""
+    try:
+        return r.json()
+    except ValueError:
+        raise AssertionError(f"{said(r)} → expected a JSON body, got {describe(r)}") from None
+
+
+def is_int(value: Any) -> bool:
+    """An integer in JSON (true and false are not)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def expect_status(r: httpx.Response, *codes: int) -> None:
     if r.status_code not in codes:
         want = " or ".join(str(c) for c in codes)
@@ -278,6 +316,8 @@ class GradedApp:
     # The learner's repository, read-only and bounded, for graders of files (a workflow, a
     # document); None when kata grades no repository (a unit test).
     files: RepoFiles | None = None
+    # The engine's rebuild of a changed copy of the learner's context (graders of images).
+    _rebuild: Callable[[dict[str, str]], Rebuilt] | None = None
     # Each service's ready command (exercise.toml), run after an outage to know it is back.
     service_ready: dict[str, list[str]] = field(default_factory=dict)
     exchanges: list[Exchange] = field(default_factory=list)
@@ -414,6 +454,45 @@ class GradedApp:
             if not ok:  # the machine's problem, not the learner's: an error, kata's
                 raise RuntimeError(f"the service {name!r} was not ready again "
                                    f"{ready_timeout_s:.0f} s after kata restarted it")
+
+    @property
+    def image(self) -> ImageFacts:
+        """What the learner's image, as built for this grade, says: user, CMD, HEALTHCHECK…"""
+        return self.handle.image_facts()
+
+    def image_facts(self, tag: str) -> ImageFacts:
+        """What another local image says (e.g. a base image, for a size budget)."""
+        return self.handle.image_facts(tag)
+
+    def image_contains(self, tag: str, needle: bytes) -> list[str]:
+        """The entries of the saved image (each layer, the config holding the history and
+        ENV) whose bytes contain ``needle``: a planted secret that reached the image."""
+        return self.handle.image_contains(tag, needle)
+
+    def health(self) -> str | None:
+        """The app container's health ("starting", "healthy", "unhealthy"), None without
+        a HEALTHCHECK."""
+        return self.handle.health()
+
+    def stop(self, timeout_s: float = 10) -> Stopped:
+        """SIGTERM the app and wait up to ``timeout_s`` for it to exit, then kill it. It
+        stays stopped until ``restart()`` (the next test's fixture revives it)."""
+        if self._http is not None:
+            self._http.close()
+            self._http = None
+        stopped = self.handle.stop(timeout_s)
+        self.notes.append(f"kata sent SIGTERM to the app; it ended in {stopped.seconds:.1f} s "
+                          + ("(killed after the grace period)" if stopped.killed
+                             else f"with exit code {stopped.exit_code}"))
+        return stopped
+
+    def rebuild(self, add: dict[str, str] | None = None) -> Rebuilt:
+        """Build a copy of the learner's build context with ``add`` written into it
+        (relative path -> text): the same Dockerfile, limits and network rules as the
+        grade's build; its image is removed with the run."""
+        if self._rebuild is None:
+            raise RuntimeError("this grade has no build to repeat")
+        return self._rebuild(dict(add or {}))
 
     def revive(self) -> bool:
         """Start the app again if an earlier test left it dead, so one crash costs the

@@ -86,8 +86,10 @@ def entry_from_report(report: Report, week: int | None, learner: str | None = No
                 else report.score.percent >= pass_mark) and report.problem is None,
         graded_at=started.astimezone(UTC),
         kata_version=report.kata_version,
-        source=ci.get("repository") or report.repo_path,
-        commit=ci.get("sha") or report.repo_commit or "",
+        # a cohort's job graded the learner's repository at its own commit, not the run's
+        source=ci.get("graded_repository") or ci.get("repository") or report.repo_path,
+        commit=((report.repo_commit or "") if ci.get("graded_repository")
+                else ci.get("sha") or report.repo_commit or ""),
         run_url=ci.get("run_url", ""),
         measurements={r.id: dict(r.measurements) for r in report.requirements if r.measurements},
         report=report.model_dump_json(),

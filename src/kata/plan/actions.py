@@ -46,6 +46,7 @@ def _grade_job(exercise: str, action: str, part: Sequence[Learner], max_parallel
              "continue-on-error": True,
              "with": {"exercise": exercise, "path": "learner",
                       "learner": "${{ matrix.learner }}", "reports": "json",
+                      "repository": "${{ matrix.repository }}",
                       "reports-dir": REPORTS}},
             {"name": "Upload the report",
              "if": "always()",

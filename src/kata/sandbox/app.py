@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,8 +16,9 @@ import docker.errors
 from docker.models.containers import Container
 
 from kata.errors import AppExited
-from kata.sandbox.base import Address, Completed, Image
+from kata.sandbox.base import Address, Completed, Image, ImageFacts, Stopped
 from kata.sandbox.containment import LOG_FILE_BYTES, Watch
+from kata.sandbox.images import image_contains, image_facts
 from kata.sandbox.logtail import strip_ansi
 from kata.sandbox.runs import exec_in
 
@@ -163,6 +165,29 @@ class DockerApp:
         self.container.stop(timeout=5)
         self.container.start()
         self.refresh_address()
+
+    def stop(self, timeout_s: float = 10) -> Stopped:
+        assert self.container is not None
+        began = time.monotonic()
+        self.container.stop(timeout=max(1, round(timeout_s)))  # SIGTERM (or STOPSIGNAL)
+        seconds = time.monotonic() - began
+        state = self.sandbox.client.api.inspect_container(self.container.id)["State"]
+        if state.get("Running"):  # not even the kill took: say so, as not exited
+            return Stopped(None, seconds, True)
+        code = int(state.get("ExitCode", 0))
+        # Docker kills after the grace period: 137 (SIGKILL) with the time all spent
+        return Stopped(code, seconds, code == 137 and seconds >= timeout_s - 0.5)
+
+    def health(self) -> str | None:
+        assert self.container is not None
+        state = self.sandbox.client.api.inspect_container(self.container.id)["State"]
+        return (state.get("Health") or {}).get("Status")
+
+    def image_facts(self, tag: str | None = None) -> ImageFacts:
+        return image_facts(self.sandbox.client, tag or self.image.tag)
+
+    def image_contains(self, tag: str, needle: bytes) -> list[str]:
+        return image_contains(self.sandbox.client, tag, needle)
 
     def run(self, args: list[str], stdin: str | None = None, timeout_s: float = 30,
             env: dict[str, str] | None = None, fresh: bool = False) -> Completed:

@@ -32,6 +32,46 @@ class Image:
     size_bytes: int
 
 
+@dataclass(frozen=True)
+class ImageFacts:
+    """What an image's configuration says, for graders of the image itself (week 4)."""
+
+    tag: str
+    size_bytes: int
+    user: str  # its USER; "" when unset (root)
+    entrypoint: list[str] | None
+    cmd: list[str] | None  # a shell-form CMD reads ["/bin/sh", "-c", "…"]
+    healthcheck: list[str] | None  # HEALTHCHECK's test, e.g. ["CMD", "python", …]
+    env: dict[str, str]
+    history: list[str]  # each history entry's created_by, oldest first
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """How the app ended when kata stopped it: its exit code (None if it had not exited),
+    the seconds the stop took, and whether kata had to kill it after the grace period."""
+
+    exit_code: int | None
+    seconds: float
+    killed: bool
+
+
+@dataclass(frozen=True)
+class BuildStep:
+    instruction: str  # "RUN pip install -r requirements.txt"
+    cached: bool  # the legacy builder reused the layer (" ---> Using cache")
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    """A build of a changed copy of the learner's build context (``GradedApp.rebuild``)."""
+
+    image: ImageFacts
+    steps: list[BuildStep]
+    seconds: float
+    log_tail: str
+
+
 # Bytes of stdout (and of stderr) kept from an exec in a service: enough for any query
 # result a grader reads, bounded against what a learner's app stored there.
 EXEC_OUTPUT_CAP = 1_000_000
@@ -101,6 +141,25 @@ class AppHandle(Protocol):
         """Stop the app (SIGTERM, then kill) and start the same container again."""
         ...
 
+    def stop(self, timeout_s: float = 10) -> Stopped:
+        """SIGTERM the app, wait up to ``timeout_s`` for it to exit, then kill it. It stays
+        stopped until ``restart``."""
+        ...
+
+    def health(self) -> str | None:
+        """The container's health: "starting", "healthy", "unhealthy"; None when its image
+        has no HEALTHCHECK."""
+        ...
+
+    def image_facts(self, tag: str | None = None) -> ImageFacts:
+        """The configuration of the app's image, or of another local image by ``tag``."""
+        ...
+
+    def image_contains(self, tag: str, needle: bytes) -> list[str]:
+        """The entries of the saved image (``docker save``: each layer, the config that
+        holds the history and ENV) whose bytes contain ``needle``."""
+        ...
+
     def run(self, args: list[str], stdin: str | None = None, timeout_s: float = 30,
             env: dict[str, str] | None = None, fresh: bool = False) -> Completed:
         """Run the image once as a command (CLI exercises), as `docker run IMAGE ARGS` would.
@@ -120,9 +179,12 @@ class Sandbox(Protocol):
         timeout_s: float,
         on_log: Callable[[str], None],
         cache_tag: str = "",
+        name: str = "",
     ) -> Image:
         """Build the learner's image. It is kept under ``cache_tag`` (labelled kata.cache,
-        removed by `kata clean --cache`) so the next grade of the same repo reuses layers."""
+        removed by `kata clean --cache`) so the next grade of the same repo reuses layers.
+        ``name`` builds one apart from the run's image (a grader's rebuild), removed with
+        the run."""
         ...
 
     def start_service(
@@ -134,7 +196,7 @@ class Sandbox(Protocol):
         ...
 
     def start_app(self, image: Image, env: dict[str, str], port: int, serve: bool,
-                  command: list[str] | None = None) -> AppHandle:
+                  command: list[str] | None = None, init: bool = True) -> AppHandle:
         """Start the app listening on ``port``; ``command`` replaces the image's CMD (for a
         CLI app: the program each run's arguments follow)."""
         ...

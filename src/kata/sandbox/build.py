@@ -50,8 +50,9 @@ REGISTRY_UNREACHABLE = re.compile(
 
 
 def build_image(scope: RunScope, context: Path, dockerfile: str, timeout_s: float,
-                on_log: Callable[[str], None], cache_tag: str = "") -> Image:
-    """Build ``context`` as the run's image within ``timeout_s``, each log line to ``on_log``."""
+                on_log: Callable[[str], None], cache_tag: str = "", name: str = "") -> Image:
+    """Build ``context`` as the run's image within ``timeout_s``, each log line to ``on_log``;
+    ``name`` builds one apart from the run's image (a grader's rebuild), removed with it."""
     client = scope.client
     api = client.api
     exclude = _dockerignore(context)
@@ -59,7 +60,7 @@ def build_image(scope: RunScope, context: Path, dockerfile: str, timeout_s: floa
     tarball = docker.utils.tar(str(context), exclude=exclude, dockerfile=dockerfile_arg)
     # Two tags: the run's own, which this grading uses and nothing else removes, and
     # the cache tag, which a concurrent grading of the same repo may move at any time.
-    tag = run_image_tag(scope.run_id)
+    tag = run_image_tag(scope.run_id) + (f"-{name}" if name else "")
     previous = _image_id(client, cache_tag) if cache_tag else None
     params = {
         "t": [tag, cache_tag] if cache_tag else tag,

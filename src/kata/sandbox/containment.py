@@ -41,9 +41,10 @@ ROOT_DROP_CAPS = ("CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL", "SETGID", "SETUID")
 
 
 def contained(limits: Limits, labels: dict[str, str], network: str, root: bool,
-              volume: tuple[str, str] | None = None) -> dict[str, Any]:
+              volume: tuple[str, str] | None = None, init: bool = True) -> dict[str, Any]:
     """The create options of a container of the learner's image: its labels, network and
-    limits; ``root`` when the image starts as root; ``volume`` (name, mount point)."""
+    limits; ``root`` when the image starts as root; ``volume`` (name, mount point);
+    ``init`` kata's init as PID 1 (off only where the image's own PID 1 is graded)."""
     opts: dict[str, Any] = dict(
         labels=labels,
         network=network,
@@ -51,7 +52,7 @@ def contained(limits: Limits, labels: dict[str, str], network: str, root: bool,
         memswap_limit=f"{limits.memory_mb}m",  # equal: no swap beyond the memory limit
         nano_cpus=int(limits.cpus * 1e9),
         pids_limit=limits.pids,
-        init=True,  # signals reach the app, zombies are reaped, stop() does not hang
+        init=init,  # signals reach the app, zombies are reaped, stop() does not hang
         cap_drop=["ALL"],
         # only an image that starts as root: one that names its user needs none of them
         cap_add=list(ROOT_DROP_CAPS) if root else [],

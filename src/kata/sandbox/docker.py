@@ -74,8 +74,9 @@ class DockerSandbox:
         return f"kata-{self.run_id}-data"
 
     def build(self, context: Path, dockerfile: str, timeout_s: float,
-              on_log: Callable[[str], None], cache_tag: str = "") -> Image:
-        return build_image(self.scope, context, dockerfile, timeout_s, on_log, cache_tag)
+              on_log: Callable[[str], None], cache_tag: str = "", name: str = "") -> Image:
+        return build_image(self.scope, context, dockerfile, timeout_s, on_log, cache_tag,
+                           name=name)
 
     def ensure_network(self) -> str:
         """The run's private ``internal`` network (no route out: the app reaches only what
@@ -110,12 +111,12 @@ class DockerSandbox:
             ) from None
 
     # -- containers of the learner's image ------------------------------------------------
-    def _contained(self, image: Image) -> dict[str, Any]:
+    def _contained(self, image: Image, init: bool = True) -> dict[str, Any]:
         if image.tag not in self._root_images:  # asked once per image: CLI runs are many
             self._root_images[image.tag] = starts_as_root(self.client, image.tag)
         volume = (self.data_volume, self.data_dir) if self.data_dir else None
         return contained(self.limits, {**self.scope.labels, "kata.role": "app"},
-                         self.network_name, self._root_images[image.tag], volume)
+                         self.network_name, self._root_images[image.tag], volume, init=init)
 
     def _watch(self, container: Container) -> Watch:
         watch = Watch(self.client, container.id, self.limits)
@@ -124,10 +125,11 @@ class DockerSandbox:
 
     def start_app(
         self, image: Image, env: dict[str, str], port: int, serve: bool = True,
-        command: list[str] | None = None,
+        command: list[str] | None = None, init: bool = True,
     ) -> DockerApp:
         """``command`` replaces the image's CMD (kata.toml's ``command``); for a CLI app it
-        is the program the graders' arguments are appended to."""
+        is the program the graders' arguments are appended to. ``init=False`` runs the
+        image's own entrypoint as PID 1 (an exercise that grades its signal handling)."""
         self.ensure_network()
         if self.data_dir:
             with self.scope.making():
@@ -138,7 +140,8 @@ class DockerSandbox:
         with self.scope.making():
             app.container = self.client.containers.create(
                 image.tag, command=command or None, name=f"kata-{self.run_id}-app",
-                hostname="app", environment=env, detach=True, **self._contained(image))
+                hostname="app", environment=env, detach=True,
+                **self._contained(image, init))
         app.container.start()
         app.watch = self._watch(app.container)
         app.refresh_address()

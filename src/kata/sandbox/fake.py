@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kata.errors import RepoProblem
-from kata.sandbox.base import Address, Completed, Image
+from kata.sandbox.base import Address, Completed, Image, ImageFacts, Stopped
 
 
 @dataclass
@@ -67,6 +67,19 @@ class FakeApp:
         self.restarts += 1
         self.exit_code = None  # the same container, started again
 
+    def stop(self, timeout_s: float = 10) -> Stopped:
+        self.exit_code = 0
+        return Stopped(0, 0.0, False)
+
+    def health(self) -> str | None:
+        return None
+
+    def image_facts(self, tag: str | None = None) -> ImageFacts:
+        return ImageFacts(tag or "fake", 42_000_000, "", None, ["app"], None, {}, [])
+
+    def image_contains(self, tag: str, needle: bytes) -> list[str]:
+        return []
+
     def run(self, args: list[str], stdin: str | None = None, timeout_s: float = 30,
             env: dict[str, str] | None = None, fresh: bool = False) -> Completed:
         return Completed(args, 0, "", "")
@@ -83,7 +96,7 @@ class FakeSandbox:
     closed: int = 0
 
     def build(self, context: Path, dockerfile: str, timeout_s: float,
-              on_log: Callable[[str], None], cache_tag: str = "") -> Image:
+              on_log: Callable[[str], None], cache_tag: str = "", name: str = "") -> Image:
         self.calls.append("build")
         on_log("Step 1/1 : FROM scratch")
         if self.build_problem:
@@ -98,7 +111,7 @@ class FakeSandbox:
 
     def start_app(
         self, image: Image, env: dict[str, str], port: int, serve: bool = True,
-        command: list[str] | None = None,
+        command: list[str] | None = None, init: bool = True,
     ) -> FakeApp:
         self.calls.append("app")
         self.env = env

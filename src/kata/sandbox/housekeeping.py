@@ -199,7 +199,8 @@ def remove_run(client: docker.DockerClient, run_id: str | None) -> None:
     # run) still names; the image goes with its last tag.
     for img in image_summaries(client, name=RUN_IMAGE_REPO):
         for t in tags(img):
-            if run_id is None or t == run_image_tag(run_id):
+            if run_id is None or t == run_image_tag(run_id) \
+                    or t.startswith(run_image_tag(run_id) + "-"):  # its rebuilds
                 try:
                     client.images.remove(t, force=True)
                 except docker.errors.APIError:

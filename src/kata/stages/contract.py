@@ -288,6 +288,7 @@ def contract(ctx: StageContext) -> list[Outcome]:
         env=dict(ctx.exercise.app.env),
         service_ready={name: svc.ready for name, svc in ctx.exercise.services.items()},
         files=ctx.files,
+        _rebuild=ctx.rebuild,
         _ready=ctx.ready,
     )
     plugin = KataPlugin(graded, {r.id: r.timeout_s for r in ctx.requirements}, ctx.deadline,

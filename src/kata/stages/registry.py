@@ -12,7 +12,7 @@ from kata.errors import ExerciseInvalid
 from kata.events import Handler, ignore
 from kata.outcomes import Outcome
 from kata.repofiles import RepoFiles
-from kata.sandbox.base import AppHandle, Image, ServiceHandle
+from kata.sandbox.base import AppHandle, Image, Rebuilt, ServiceHandle
 
 
 @dataclass
@@ -34,6 +34,8 @@ class StageContext:
     start_reference: Callable[[], AbstractContextManager[AppHandle]] | None = None
     recalibrate: bool = False  # measure the reference again even if a calibration is cached
     files: RepoFiles | None = None  # the learner's repository, for graders of artefacts
+    # a build of a changed copy of the learner's context (added files), for graders of images
+    rebuild: Callable[[dict[str, str]], Rebuilt] | None = None
 
 
 Stage = Callable[[StageContext], list[Outcome]]
