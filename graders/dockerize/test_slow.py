@@ -5,17 +5,7 @@ from __future__ import annotations
 
 import time
 
-import httpx
-
-from kata.testing import GradedApp, describe, expect_status, requirement
-
-
-def _slept(r: httpx.Response) -> object:
-    try:
-        body = r.json()
-    except ValueError:
-        return None
-    return body.get("slept_ms") if isinstance(body, dict) else None
+from kata.testing import GradedApp, describe, expect, json_of, requirement, said
 
 
 @requirement("slow", basic=True)  # what env-config and graceful-shutdown use
@@ -24,21 +14,21 @@ def test_slow_answers_after_the_delay(app: GradedApp) -> None:
         start = time.monotonic()
         r = app.http.get("/slow", params={"ms": str(ms)}, timeout=10)
         took = time.monotonic() - start
-        expect_status(r, 200)
-        assert _slept(r) == ms, (
-            f"GET /slow?ms={ms}: expected {{\"slept_ms\": {ms}}}, got {describe(r)}")
+        expect(r, 200)
+        body = json_of(r)
+        assert isinstance(body, dict) and body.get("slept_ms") == ms, (
+            f"{said(r)} → expected {{\"slept_ms\": {ms}}}, got {describe(r)}")
         assert took >= ms / 1000 - 0.01, (
-            f"GET /slow?ms={ms} answered after {took * 1000:.0f} ms, before the {ms} ms it "
-            f"was asked to wait")
+            f"{said(r)} answered after {took * 1000:.0f} ms, before the {ms} ms it was asked "
+            f"to wait")
 
 
 @requirement("slow")
 def test_slow_refuses_what_is_not_a_delay(app: GradedApp) -> None:
-    for query in ({"ms": "-5"}, {"ms": "abc"}, {"ms": "1.5"}, {}):
+    for query, why in (({"ms": "-5"}, "a negative delay"), ({"ms": "abc"}, "not a number"),
+                       ({"ms": "1.5"}, "not an integer"), ({}, "no ms")):
         r = app.http.get("/slow", params=query, timeout=10)
-        shown = "&".join(f"{k}={v}" for k, v in query.items()) or "(no ms)"
-        assert r.status_code in (400, 422), (
-            f"GET /slow?{shown}: expected 400 or 422, got {describe(r)}")
+        expect(r, 400, 422, why=why)
 
 
 @requirement("env-config")
@@ -48,10 +38,9 @@ def test_the_environment_sets_the_largest_delay(app: GradedApp) -> None:
     r = app.http.get("/slow", params={"ms": str(limit + 1)}, timeout=limit / 1000 + 10)
     took = time.monotonic() - start
     assert r.status_code in (400, 422), (
-        f"kata started the app with SLOW_MAX_MS={limit}, so GET /slow?ms={limit + 1} must be "
-        f"refused (400 or 422); it answered {describe(r)} after {took:.1f} s — the app does not "
-        f"read SLOW_MAX_MS from its environment (or reads it from somewhere else)")
-    assert took < 2, (f"GET /slow?ms={limit + 1} was refused only after {took:.1f} s: check "
-                      f"the limit before waiting")
-    r = app.http.get("/slow", params={"ms": "50"}, timeout=10)
-    expect_status(r, 200)
+        f"kata started the app with SLOW_MAX_MS={limit}, so {said(r)} must be refused (400 or "
+        f"422); it answered {describe(r)} after {took:.1f} s — the app does not read "
+        f"SLOW_MAX_MS from its environment")
+    assert took < 2, (f"{said(r)} was refused only after {took:.1f} s: check the limit before "
+                      f"waiting")
+    expect(app.http.get("/slow", params={"ms": "50"}, timeout=10), 200, why="within the limit")
