@@ -205,3 +205,14 @@ grader = "boot"
     (folder / "exercise.toml").write_text(toml.format(source="db-init"))
     assert load_exercise(folder).services["db"].files == {
         "/docker-entrypoint-initdb.d": "db-init"}
+
+
+def test_the_runtime_contract_says_how_kata_runs_an_image_in_the_exercises_words():
+    """ci-pipeline runs a workflow's test command with the ENTRYPOINT replaced: the usual
+    CLI sentence ("make your program the ENTRYPOINT") would mislead its learners."""
+    from kata.catalog.contract import runtime_contract
+
+    catalog = load_catalog()
+    ci = runtime_contract(catalog.get("ci-pipeline"))
+    assert "replacing your ENTRYPOINT" in ci and "make your program the ENTRYPOINT" not in ci
+    assert "make your program the ENTRYPOINT" in runtime_contract(catalog.get("todo-cli"))

@@ -154,6 +154,8 @@ def test_kata_s_own_service_images_have_a_build_folder_and_published_ones_none()
     assert own_image_folder("kata/oidc-provider:8.8.1") == folder  # an alias of it
     upstream = own_image_folder("kata/slow-upstream:1")
     assert upstream is not None and (upstream / "Dockerfile").is_file()
+    search = own_image_folder("kata/search:1")
+    assert search is not None and (search / "Dockerfile").is_file() and search != upstream
 
 
 def test_a_cohort_job_names_the_repository_it_graded_and_the_leaderboard_shows_it():

@@ -89,8 +89,8 @@ def client():
     except Exception as exc:  # any failure means "no Docker here"
         pytest.skip(f"Docker is not available: {exc}")
     localimages.ensure_images(["python:3.12-slim", "postgres:15", "redis:7",
-                               localimages.OIDC_PROVIDER, localimages.SLOW_UPSTREAM],
-                              log=lambda _: None)
+                               localimages.OIDC_PROVIDER, localimages.SLOW_UPSTREAM,
+                               localimages.SEARCH], log=lambda _: None)
     return client
 
 
@@ -235,5 +235,36 @@ def test_slow_upstream_answers_late_counts_calls_and_obeys_its_admin_api(client)
             assert calls("/products/7") == {"path": "/products/7", "GET": 4, "PUT": 2}
             assert up.delete("/_admin/calls").json() == {"reset": True}
             assert calls("/products/7") == {"path": "/products/7", "GET": 0, "PUT": 0}
+    finally:
+        container.remove(force=True, v=True)
+
+
+@pytest.mark.docker
+def test_search_service_takes_bulk_and_answers_searches_as_elasticsearch_does(client):
+    """kata/search: ready by a real request (cluster health); _bulk indexes NDJSON and refuses
+    a body whose last line has no newline (as Elasticsearch does); a search by a field
+    finds what was indexed; an _id indexed twice is one document."""
+    import httpx
+
+    container = client.containers.run(localimages.SEARCH, detach=True, labels=TEST_LABELS)
+    try:
+        ready = _exec_until(container, ["search-ready"], lambda code, out: code == 0)
+        assert b"ready: " in ready.output
+        container.reload()
+        ip = container.attrs["NetworkSettings"]["IPAddress"]
+        with httpx.Client(base_url=f"http://{ip}:9200", timeout=10) as es:
+            action = '{"index":{"_index":"logs","_id":"a"}}\n'
+            doc = '{"request_id":"4bf92f3577b34da6a3ce929d0e0e4736","status":200}'
+            ndjson = {"content-type": "application/x-ndjson"}
+            bad = es.post("/_bulk", content=action + doc, headers=ndjson)
+            assert bad.status_code == 400
+            for _ in range(2):  # the same _id twice
+                ok = es.post("/_bulk", content=action + doc + "\n", headers=ndjson)
+                assert ok.status_code == 200 and ok.json()["errors"] is False
+            assert es.post("/logs/_refresh").status_code == 200
+            found = es.post("/logs/_search", json={
+                "query": {"terms": {"request_id": ["4bf92f3577b34da6a3ce929d0e0e4736"]}}})
+            assert found.json()["hits"]["total"]["value"] == 1
+            assert es.get("/logs/_count").json()["count"] == 1
     finally:
         container.remove(force=True, v=True)

@@ -10,8 +10,8 @@ def test_package_surface():
 
 def test_grader_surface():
     assert sorted(kata.testing.__all__) == [
-        "AppMisbehaved", "GradedApp", "Replay", "capped_client", "describe", "expect_status",
-        "requirement", "trim"]
+        "AppMisbehaved", "GradedApp", "Replay", "capped_client", "describe", "expect",
+        "expect_status", "is_int", "json_of", "requirement", "said", "trim"]
 
 
 def test_exit_codes_are_distinct():

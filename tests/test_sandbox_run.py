@@ -51,3 +51,24 @@ def test_a_runner_that_died_is_replaced(app):
     app.runner.kill()  # as the disk-limit watch does
     after = sh(app, "echo alive")
     assert (after.code, after.stdout) == (0, "alive\n")
+
+
+def test_a_run_may_replace_the_images_entrypoint(tmp_path):
+    """`entrypoint=` is `docker run --entrypoint`: a grader runs a shell line in an image
+    whose ENTRYPOINT is the app (ci-pipeline runs the learner's test command so)."""
+    (tmp_path / "Dockerfile").write_text(
+        'FROM python:3.11-slim\nWORKDIR /srv\nENTRYPOINT ["python", "-c", "print(\'app\')"]\n')
+    client = connect()
+    tag = "kata-test-entrypoint:1"
+    client.images.build(path=str(tmp_path), tag=tag, rm=True, labels={"kata": "test"})
+    sandbox = DockerSandbox(limits=Limits(cpus=1.0, memory_mb=256, pids=64),
+                            run_id="test-run-entry", client=client, data_dir="/data")
+    try:
+        app = sandbox.start_app(Image(tag=tag, size_bytes=0), {}, 0, serve=False)
+        assert app.run([]).stdout == "app\n"  # the image's entrypoint
+        for fresh in (False, True):
+            shell = app.run(["-c", "pwd; echo $0"], entrypoint=["sh"], fresh=fresh)
+            assert (shell.code, shell.stdout.split()) == (0, ["/srv", "sh"]), fresh
+    finally:
+        sandbox.close()
+        client.images.remove(tag, force=True)

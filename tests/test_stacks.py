@@ -23,7 +23,12 @@ SOLUTIONS = {"cache-layer-node": ("cache-layer", "node"),
              "kv-store-node": ("kv-store", "node"), "notes-jwt-node": ("notes-jwt", "node"),
              "oauth-login-node": ("oauth-login", "node"), "rest-api-node": ("rest-api", "node"),
              "todo-cli-node": ("todo-cli", "node"), "kv-store-go": ("kv-store", "go"),
+             "query-tuning-node": ("query-tuning", "node"),
+             # its sessions are cookies (the reference's are bearer tokens): both graded
+             "user-auth-node": ("user-auth", "node"),
              "rest-api-go": ("rest-api", "go"), "dockerize-go": ("dockerize", "go"),
+             "central-logging-node": ("central-logging", "node"),
+             "ci-pipeline-node": ("ci-pipeline", "node"),
              # graphql-api's reference is Node (Apollo), so its other stack is Python
              "graphql-api-python": ("graphql-api", "python")}
 # What a Python learner is told, and a Node or Go learner must never be.

@@ -424,12 +424,15 @@ class GradedApp:
             self._ready()
 
     def run(self, *args: str, stdin: str | None = None, timeout_s: float = 30,
-            env: dict[str, str] | None = None, fresh: bool = False) -> Completed:
+            env: dict[str, str] | None = None, fresh: bool = False,
+            entrypoint: list[str] | None = None) -> Completed:
         """Run the image once as a command; ``env`` adds to or overrides the app's env.
         Runs exec in one container kept for the grade (a container start costs more than
-        most commands); ``fresh=True`` runs in a new one, for checks of what survives it."""
+        most commands); ``fresh=True`` runs in a new one, for checks of what survives it.
+        ``entrypoint`` replaces the image's ENTRYPOINT and kata.toml's command
+        (`docker run --entrypoint`): ``app.run("-c", line, entrypoint=["sh"])``."""
         return self.handle.run(list(args), stdin=stdin, timeout_s=timeout_s, env=env,
-                               fresh=fresh)
+                               fresh=fresh, entrypoint=entrypoint)
 
     @contextmanager
     def outage(self, name: str, ready_timeout_s: float = 60) -> Iterator[None]:

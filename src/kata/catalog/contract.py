@@ -38,6 +38,7 @@ def runtime_contract(ex: Exercise) -> str:
             ready = f"any HTTP reply on `{r.path}` within {r.timeout_s:.0f} s."
         else:
             ready = f"a `{r.probe}` reply on the port within {r.timeout_s:.0f} s."
+    serve = app.runs or serve  # the exercise's own words, where the kind's would be wrong
     hosts = ", ".join(f"`{n}`" + "".join(f", `{a}`" for a in s.aliases)
                       for n, s in ex.services.items())
     services_note = (

@@ -35,6 +35,9 @@ class App(_Strict):
     data_dir: str | None = None  # cli: a volume kept across runs, mounted here
     # Extra environment the exercise gives the app (beyond PORT and service URLs).
     env: dict[str, str] = {}
+    # How kata runs the image, in the spec's words, where the kind's usual sentence would be
+    # wrong (ci-pipeline runs a workflow's test command, not the ENTRYPOINT); `kata show`.
+    runs: str = ""
     # kata's init (tini) runs as PID 1 and forwards signals; an exercise that grades the
     # image's own PID-1 handling (graceful shutdown) turns it off.
     init: bool = True

@@ -190,20 +190,23 @@ class DockerApp:
         return image_contains(self.sandbox.client, tag, needle)
 
     def run(self, args: list[str], stdin: str | None = None, timeout_s: float = 30,
-            env: dict[str, str] | None = None, fresh: bool = False) -> Completed:
+            env: dict[str, str] | None = None, fresh: bool = False,
+            entrypoint: list[str] | None = None) -> Completed:
         merged = {**self.env, **(env or {})}
-        args = [*self.command, *args]  # kata.toml's command comes before the run's args
+        if entrypoint is None:
+            args = [*self.command, *args]  # kata.toml's command comes before the run's args
         runner = None if fresh or stdin is not None else self._runner_up()
         if runner is None:
             return self.sandbox.run_once(self.image, args, stdin=stdin, timeout_s=timeout_s,
-                                         env=merged)
+                                         env=merged, entrypoint=entrypoint)
+        command = [*(self._entrypoint() if entrypoint is None else entrypoint), *args]
         try:
-            completed = exec_in(self.sandbox.client, runner, [*self._entrypoint(), *args],
-                                args, timeout_s=timeout_s, env=merged)
+            completed = exec_in(self.sandbox.client, runner, command, args,
+                                timeout_s=timeout_s, env=merged)
         except docker.errors.APIError:  # the runner is gone (e.g. stopped at the disk limit)
             self._drop_runner(runner)
             return self.sandbox.run_once(self.image, args, stdin=stdin, timeout_s=timeout_s,
-                                         env=merged)
+                                         env=merged, entrypoint=entrypoint)
         if completed.timed_out:  # exec_in killed the runner; the next run starts another
             self._drop_runner(runner)
         return completed

@@ -161,11 +161,14 @@ class AppHandle(Protocol):
         ...
 
     def run(self, args: list[str], stdin: str | None = None, timeout_s: float = 30,
-            env: dict[str, str] | None = None, fresh: bool = False) -> Completed:
+            env: dict[str, str] | None = None, fresh: bool = False,
+            entrypoint: list[str] | None = None) -> Completed:
         """Run the image once as a command (CLI exercises), as `docker run IMAGE ARGS` would.
         Runs share one data volume and, unless ``fresh``, one container they exec in (what
         one run leaves outside the volume, the next may see); ``fresh`` runs in a new
-        container. ``env`` is laid over the app's environment for this run only."""
+        container. ``env`` is laid over the app's environment for this run only.
+        ``entrypoint`` replaces the image's ENTRYPOINT and kata.toml's command, as
+        `docker run --entrypoint` does (e.g. ``["sh", "-c"]`` to run a shell line)."""
         ...
 
 

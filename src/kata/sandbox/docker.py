@@ -150,12 +150,13 @@ class DockerSandbox:
         return app
 
     def run_once(self, image: Image, args: list[str], stdin: str | None, timeout_s: float,
-                 env: dict[str, str]) -> Completed:
-        """One run of the image as a command, in a fresh container, then removed."""
+                 env: dict[str, str], entrypoint: list[str] | None = None) -> Completed:
+        """One run of the image as a command, in a fresh container, then removed;
+        ``entrypoint`` replaces the image's (`docker run --entrypoint`)."""
         with self.scope.making():
             container = self.client.containers.create(
-                image.tag, command=args, environment=env, stdin_open=stdin is not None,
-                detach=True, **self._contained(image))
+                image.tag, command=args, entrypoint=entrypoint, environment=env,
+                stdin_open=stdin is not None, detach=True, **self._contained(image))
         watch = Watch(self.client, container.id, self.limits)
         try:
             return run_in(container, args, stdin, timeout_s)

@@ -81,7 +81,8 @@ class FakeApp:
         return []
 
     def run(self, args: list[str], stdin: str | None = None, timeout_s: float = 30,
-            env: dict[str, str] | None = None, fresh: bool = False) -> Completed:
+            env: dict[str, str] | None = None, fresh: bool = False,
+            entrypoint: list[str] | None = None) -> Completed:
         return Completed(args, 0, "", "")
 
 
