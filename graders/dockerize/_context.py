@@ -78,4 +78,22 @@ def code_change(app: GradedApp, marker: str) -> dict[str, str]:
 
 
 def first_rebuilt(steps: list[BuildStep]) -> str | None:
-    return next((s.instruction for s in steps if not s.cached), None)
+    """The first build step that did not come from the cache (FROM is never "cached")."""
+    return next((shown(s.instruction) for s in steps
+                 if not s.cached and not s.instruction.upper().startswith("FROM")), None)
+
+
+def shown(instruction: str, limit: int = 120) -> str:
+    """A build step on one line, as short as a message wants it."""
+    line = " ".join(instruction.split())
+    return line if len(line) <= limit else line[:limit - 1] + "…"
+
+
+def where(entries: list[str]) -> str:
+    """The entries of a saved image in words: layers, or the config (ENV and history)."""
+    layers = sum(1 for e in entries if e.endswith("layer.tar"))
+    config = any(e.endswith(".json") or e.endswith("/json") for e in entries)
+    parts = ([f"{layers} layer{'s' if layers > 1 else ''} (a file the build copied)"]
+             if layers else []) + (["the image's config (its ENV and build history)"]
+                                   if config else [])
+    return " and ".join(parts) or ", ".join(entries[:3])

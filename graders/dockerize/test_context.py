@@ -9,7 +9,7 @@ import re
 
 from kata.testing import GradedApp, requirement
 
-from ._context import code_change, first_rebuilt, installs_dependencies, top_folders
+from ._context import code_change, first_rebuilt, installs_dependencies, shown, top_folders, where
 
 SECRET_NAME = re.compile(r"secret|token|passw|pwd|api_?key|private|credential|_key$", re.I)
 MIN_SECRET_LEN = 8  # shorter values ("true", "8000") are settings, not secrets
@@ -37,7 +37,7 @@ def test_planted_junk_stays_out_of_the_image(app: GradedApp) -> None:
               if app.image_contains(rebuilt.image.tag, f"{marker} {what}".encode())]
     raise AssertionError(
         f"kata planted {', '.join(sorted(add))} in a copy of the build context and rebuilt: "
-        f"the image holds {', '.join(leaked) or 'some of them'} (in {', '.join(found[:3])}) — "
+        f"the image holds {', '.join(leaked) or 'some of them'} (in {where(found)}) — "
         f"the build context is not cleaned by a .dockerignore")
 
 
@@ -63,17 +63,17 @@ def test_no_secret_value_is_in_the_image(app: GradedApp) -> None:
     # The repository's own .env: its secrets must be in no layer, ENV or history entry of
     # the image as graded (a COPY of it, an ARG or ENV holding the value).
     for name, value in _repo_secrets(app).items():
-        where = app.image_contains(app.image.tag, value.encode())
-        if where:
-            problems.append(f"the value of {name} in your .env is in the image "
-                            f"({', '.join(where[:3])})")
+        found = app.image_contains(app.image.tag, value.encode())
+        if found:
+            problems.append(f"the value of {name} in your .env is in the image: in "
+                            f"{where(found)}")
     # A .env that kata plants, with a marked secret: it must not reach a rebuilt image.
     marker = _marker(app, "secret")
     rebuilt = app.rebuild(add={".env": f"APP_SECRET={marker}\nSLOW_MAX_MS=10000\n"})
-    where = app.image_contains(rebuilt.image.tag, marker.encode())
-    if where:
+    found = app.image_contains(rebuilt.image.tag, marker.encode())
+    if found:
         problems.append(f"kata planted a .env holding APP_SECRET={marker} in a copy of the "
-                        f"build context and rebuilt: the value is in {', '.join(where[:3])}")
+                        f"build context and rebuilt: the value is in {where(found)}")
     assert not problems, "; ".join(problems)
 
 
@@ -84,10 +84,10 @@ def test_a_code_change_reuses_the_dependency_layer(app: GradedApp) -> None:
                  f"{', '.join('*' + e for e in ('.py', '.js', '.ts', '.go'))}, …)")
     rebuilt = app.rebuild(add=add)
     installs = [s for s in rebuilt.steps if installs_dependencies(s.instruction)]
-    again = [s.instruction for s in installs if not s.cached]
+    again = [shown(s.instruction) for s in installs if not s.cached]
     changed = ", ".join(sorted(add)[:5]) + (f" (+{len(add) - 5})" if len(add) > 5 else "")
     app.measure(rebuild_s=round(rebuilt.seconds, 1))
     assert not again, (
         f"kata appended a comment to {changed} and rebuilt: the dependencies were installed "
-        f"again ({again[0][:160]}), since {(first_rebuilt(rebuilt.steps) or '?')[:120]} "
-        f"comes before the install and changed")
+        f"again ({again[0]}): {first_rebuilt(rebuilt.steps) or 'a step'} comes before the "
+        f"install, and the change reached it")
