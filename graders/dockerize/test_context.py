@@ -37,7 +37,7 @@ def test_planted_junk_stays_out_of_the_image(app: GradedApp) -> None:
               if app.image_contains(rebuilt.image.tag, f"{marker} {what}".encode())]
     raise AssertionError(
         f"kata planted {', '.join(sorted(add))} in a copy of the build context and rebuilt: "
-        f"the image holds {', '.join(leaked) or 'some of them'} (in {where(found)}) — "
+        f"the image holds {', '.join(leaked) or 'some of them'}, in {where(found)}: "
         f"the build context is not cleaned by a .dockerignore")
 
 
