@@ -26,7 +26,7 @@ SOLUTIONS = {"cache-layer-node": ("cache-layer", "node"),
              "query-tuning-node": ("query-tuning", "node"),
              # its sessions are cookies (the reference's are bearer tokens): both graded
              "user-auth-node": ("user-auth", "node"),
-             "rest-api-go": ("rest-api", "go"),
+             "rest-api-go": ("rest-api", "go"), "dockerize-go": ("dockerize", "go"),
              "central-logging-node": ("central-logging", "node"),
              "ci-pipeline-node": ("ci-pipeline", "node"),
              # graphql-api's reference is Node (Apollo), so its other stack is Python
