@@ -125,3 +125,10 @@ def test_a_wrong_status_names_the_request_what_it_tests_and_the_answer():
     with pytest.raises(AssertionError, match="expected a JSON body, got 200 oops"):
         json_of(httpx.Response(200, text="oops", request=request))
     assert is_int(3) and not is_int(True) and not is_int(3.0)
+
+
+def test_a_request_without_a_body_is_said_without_a_trailing_space():
+    from kata.testing import said
+
+    r = httpx.Response(404, request=httpx.Request("GET", "http://app:8000/products/7"))
+    assert said(r) == "GET /products/7"

@@ -16,7 +16,15 @@ from typing import Any
 
 import httpx
 
-from kata.testing import GradedApp, capped_client, describe, trim
+from kata.testing import (
+    GradedApp,
+    capped_client,
+    describe,
+    expect,
+    json_of,
+    said,
+    trim,
+)
 
 UPSTREAM = "upstream"  # the services' names in exercise.toml
 CACHE = "cache"
@@ -31,26 +39,6 @@ KEY_CHARS = 200  # of each key's name: the listing stays far below exec's 1 MB c
 class UpstreamTrouble(RuntimeError):
     """kata's upstream or Redis answered what they never should to kata's own request:
     kata's fault, not the learner's (a RuntimeError is reported as a grader error)."""
-
-
-def said(r: httpx.Response) -> str:
-    req = r.request
-    body = req.content.decode("utf-8", "replace")
-    return trim(f"{req.method} {req.url.raw_path.decode()} {body}".strip(), 200)
-
-
-def expect(r: httpx.Response, *codes: int, why: str = "") -> None:
-    if r.status_code not in codes:
-        want = " or ".join(str(c) for c in codes)
-        because = f" ({why})" if why else ""
-        raise AssertionError(f"{said(r)}{because} → expected {want}, got {describe(r)}")
-
-
-def json_of(r: httpx.Response) -> Any:
-    try:
-        return r.json()
-    except ValueError:
-        raise AssertionError(f"{said(r)} → expected a JSON body, got {describe(r)}") from None
 
 
 def matches(r: httpx.Response, want: dict[str, Any]) -> bool:

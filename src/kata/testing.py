@@ -211,7 +211,7 @@ def said(r: httpx.Response) -> str:
     """`POST /items {"name":"pen"}` — the request behind a response, as one short line."""
     req = r.request
     body = req.content.decode("utf-8", "replace")
-    return trim(f"{req.method} {req.url.raw_path.decode()} {body}", 200)
+    return trim(f"{req.method} {req.url.raw_path.decode()} {body}".strip(), 200)
 
 
 def expect(r: httpx.Response, *codes: int, why: str = "") -> None:
