@@ -69,8 +69,16 @@ def test_variant_scores_exactly(exercise_id, mutant, reports):
     assert isinstance(report, Report), report
     result = VariantResult(mutant or "reference", set(m.breaks) if m else set(), report)
     assert result.ok, result.explain()
-    expected = ex.max_points - sum(ex.requirement(r).points for r in result.expected_lost)
-    assert result.report.score.earned == expected, result.explain()
+    # A lost requirement earns nothing, except one scored in part (a load SLO ramps between
+    # its full and zero bounds): it earns less than its points, and exactly that share.
+    earned = {r.id: r.points_earned for r in report.requirements}
+    expected = float(ex.max_points)
+    for rid in result.expected_lost:
+        req = ex.requirement(rid)
+        kept = earned[rid] if req.partial else 0.0
+        assert 0.0 <= kept < req.points, f"{rid} earned {kept} of {req.points}: not lost"
+        expected -= req.points - kept
+    assert result.report.score.earned == pytest.approx(expected, abs=0.01), result.explain()
 
 
 def test_mutants_that_keep_their_load_verdicts_take_the_short_profile():
