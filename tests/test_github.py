@@ -156,6 +156,8 @@ def test_kata_s_own_service_images_have_a_build_folder_and_published_ones_none()
     assert upstream is not None and (upstream / "Dockerfile").is_file()
     search = own_image_folder("kata/search:1")
     assert search is not None and (search / "Dockerfile").is_file() and search != upstream
+    kafka = own_image_folder("kata/kafka:1")
+    assert kafka is not None and (kafka / "Dockerfile").is_file() and kafka != search
 
 
 def test_a_cohort_job_names_the_repository_it_graded_and_the_leaderboard_shows_it():

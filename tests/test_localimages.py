@@ -90,7 +90,7 @@ def client():
         pytest.skip(f"Docker is not available: {exc}")
     localimages.ensure_images(["python:3.12-slim", "postgres:15", "redis:7",
                                localimages.OIDC_PROVIDER, localimages.SLOW_UPSTREAM,
-                               localimages.SEARCH], log=lambda _: None)
+                               localimages.SEARCH, localimages.KAFKA], log=lambda _: None)
     return client
 
 
@@ -266,5 +266,57 @@ def test_search_service_takes_bulk_and_answers_searches_as_elasticsearch_does(cl
                 "query": {"terms": {"request_id": ["4bf92f3577b34da6a3ce929d0e0e4736"]}}})
             assert found.json()["hits"]["total"]["value"] == 1
             assert es.get("/logs/_count").json()["count"] == 1
+    finally:
+        container.remove(force=True, v=True)
+
+
+# Run inside kata/kafka:1 (its confluent-kafka): consume the topic as group "g", committing
+# after each message, and stop after argv[1] messages; "kill" dies without leaving the
+# group (as a SIGKILLed app does), "close" leaves it. Prints each event's id.
+_KAFKA_CONSUMER = """
+import json, os, sys, time
+from confluent_kafka import Consumer
+limit, how = int(sys.argv[1]), sys.argv[2]
+c = Consumer({"bootstrap.servers": "127.0.0.1:9092", "group.id": "g",
+              "auto.offset.reset": "earliest", "enable.auto.commit": False,
+              "session.timeout.ms": 6000})
+c.subscribe(["events"])
+got, began = 0, time.monotonic()
+while got < limit and time.monotonic() - began < 40:
+    m = c.poll(0.5)
+    if m is None or m.error():
+        continue
+    print(json.loads(m.value())["id"], flush=True)
+    c.commit(m, asynchronous=False)
+    got += 1
+if how == "kill":
+    os._exit(0)
+c.close()
+"""
+
+
+@pytest.mark.docker
+def test_kafka_service_serves_a_consumer_group_across_a_member_that_died(client):
+    """kata/kafka: ready creates the topic; kata-kafka produces keyed events (with
+    --dup-every, copies of earlier ones); a group member that commits and dies without
+    leaving is expired after its session, and the next member resumes from the committed
+    offsets: between them every message once (the property kata chose Tansu for)."""
+    container = client.containers.run(localimages.KAFKA, detach=True, labels=TEST_LABELS)
+    try:
+        ready = ["kata-kafka", "ready", "--topic", "events", "--partitions", "3"]
+        assert b"3 partitions" in _exec_until(container, ready, lambda c, _: c == 0).output
+        code, out = container.exec_run(["kata-kafka", "produce", "--topic", "events",
+                                        "--prefix", "t", "--keys", "3", "--per-key", "10",
+                                        "--dup-every", "7"])
+        assert code == 0, out
+        *sent, summary = out.decode().strip().splitlines()
+        assert summary.startswith("sent 34 ") and len(sent) == 34  # 30 events, 4 copies
+        assert len({line.split()[0] for line in sent}) == 30
+        code, first = container.exec_run(["python3", "-c", _KAFKA_CONSUMER, "12", "kill"])
+        assert code == 0 and len(first.split()) == 12, first
+        code, rest = container.exec_run(["python3", "-c", _KAFKA_CONSUMER, "22", "close"])
+        assert code == 0, rest
+        assert sorted(first.split() + rest.split()) == sorted(line.split()[0].encode()
+                                                              for line in sent)
     finally:
         container.remove(force=True, v=True)
