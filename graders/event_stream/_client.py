@@ -26,7 +26,7 @@ class BrokerTrouble(RuntimeError):
 
 
 def event_id(seed: str, prefix: str, key: int, seq: int) -> str:
-    """The id kata-kafka gives an event (src/kata/localimages/kafka/kafka_tool.py)."""
+    """The id kata-kafka gives an event (src/kata/localimages/kafka/kata-kafka)."""
     return hashlib.sha256(f"{seed}:{prefix}:{key}:{seq}".encode()).hexdigest()[:20]
 
 
