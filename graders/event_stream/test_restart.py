@@ -28,9 +28,11 @@ def test_a_restart_mid_stream_loses_and_doubles_nothing(app: GradedApp, stream: 
     app.restart()
     app.notes.append(f"kata restarted the app after it had processed {at - before} of "
                      f"{produced.events} events")
+    back = time.monotonic()
     later = stream.produce(keys=10, per_key=50)  # and more while it rejoins
     seen = stream.wait_for(produced, WITHIN_S)
     seen.update(stream.wait_for(later, WITHIN_S))
+    app.measure(caught_up_s=round(time.monotonic() - back, 2))
     lost = missing(produced, seen) or missing(later, seen)
     assert not lost, (f"kata restarted the app mid-stream (after {at - before} events); "
                       f"{WITHIN_S} s later GET /keys/{{key}} had {lost}")
