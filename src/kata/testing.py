@@ -207,28 +207,38 @@ def describe(r: httpx.Response) -> str:
     return f"{r.status_code} {trim(r.text, 160)}".strip()
 
 
-def said(r: httpx.Response) -> str:
-    """`POST /items {"name":"pen"}` — the request behind a response, as one short line."""
+def said(r: httpx.Response, headers: tuple[str, ...] = ()) -> str:
+    """`POST /items {"name":"pen"}` — the request behind a response, as one short line.
+    ``headers`` names request headers worth showing, when the test is about them
+    (credentials): `GET /me [Authorization: Bearer eyJ…]`, or `[no Authorization]`."""
     req = r.request
     body = req.content.decode("utf-8", "replace")
-    return trim(f"{req.method} {req.url.raw_path.decode()} {body}".strip(), 200)
+    shown = [f"{name.title()}: {trim(req.headers[name], 60)}" for name in headers
+             if name in req.headers]
+    if headers and not shown:
+        shown = ["no " + " or ".join(name.title() for name in headers)]
+    extra = f" [{'; '.join(shown)}]" if shown else ""
+    return trim(f"{req.method} {req.url.raw_path.decode()}{extra} {body}".strip(),
+                260 if headers else 200)
 
 
-def expect(r: httpx.Response, *codes: int, why: str = "") -> None:
+def expect(r: httpx.Response, *codes: int, why: str = "", headers: tuple[str, ...] = ()) -> None:
     """Fail unless the status is one of ``codes``, naming the request and, in ``why``,
     what it tests: `POST /items {…} (a duplicate name) → expected 409, got 200 {…}`."""
     if r.status_code not in codes:
         want = " or ".join(str(c) for c in codes)
         because = f" ({why})" if why else ""
-        raise AssertionError(f"{said(r)}{because} → expected {want}, got {describe(r)}")
+        raise AssertionError(
+            f"{said(r, headers)}{because} → expected {want}, got {describe(r)}")
 
 
-def json_of(r: httpx.Response) -> Any:
+def json_of(r: httpx.Response, headers: tuple[str, ...] = ()) -> Any:
     """The body as JSON; a body that is not JSON fails the test as the app's answer."""
     try:
         return r.json()
     except ValueError:
-        raise AssertionError(f"{said(r)} → expected a JSON body, got {describe(r)}") from None
+        raise AssertionError(
+            f"{said(r, headers)} → expected a JSON body, got {describe(r)}") from None
 
 
 def is_int(value: Any) -> bool:
