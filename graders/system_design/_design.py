@@ -344,6 +344,16 @@ def _clean_path(path: str) -> str:
     return path.rstrip(".,;:'\"") or "/"
 
 
+_LINK = re.compile(r"!?\[[^\]]*\]\([^)]*\)")
+_INLINE = re.compile(r"\{[^{}]*[:\"]|\[[^\[\]]*[,\"{][^\[\]]*\]")
+
+
+def inline_payload(text: str) -> bool:
+    """An inline body: braces with a field in them (`{"id": 1}`, `{id: string}`) or a
+    bracketed list (`[lat, lng]`); a Markdown link or a bare `{id}` is not one."""
+    return bool(_INLINE.search(_LINK.sub("", text)))
+
+
 def _has_payload(doc: Document, start: int, end: int) -> bool:
     """A fenced block, an inline {…}/[…] or a table among lines [start, end)."""
     for i in range(start, end):
@@ -352,7 +362,7 @@ def _has_payload(doc: Document, start: int, end: int) -> bool:
             if line.strip() and not _FENCE.match(line):
                 return True
             continue
-        if re.search(r"[{\[][^}\]]*[}\]]", line) and not re.search(r"\[[^\]]*\]\(", line):
+        if inline_payload(line):
             return True
         if line.strip().startswith("|"):
             return True
@@ -361,8 +371,9 @@ def _has_payload(doc: Document, start: int, end: int) -> bool:
 
 def endpoints(doc: Document, section: Section) -> list[Endpoint]:
     """Every endpoint of the API section, in order, with whether a payload follows it."""
-    # (line, method, path, kind, payload known now or None: decided by what follows)
-    marks: list[tuple[int, str, str, bool | None]] = []
+    # (line, method, path, payload known now or None: decided by what follows, the line
+    # where what follows starts)
+    marks: list[tuple[int, str, str, bool | None, int]] = []
     fences = {f.start: f for f in doc.fences}
     i = section.start
     while i < section.end:
@@ -376,7 +387,7 @@ def endpoints(doc: Document, section: Section) -> list[Endpoint]:
             if m and f.lang != "mermaid":
                 rest = "\n".join(doc.lines[j] for j in body[1:])
                 marks.append((f.start, m.group(1), _clean_path(m.group(2)),
-                              bool(re.search(r"[{\[]", rest)) or None))
+                              bool(re.search(r"[{\[]", rest)) or None, f.end + 1))
             i = f.end + 1
             continue
         stripped = line.strip()
@@ -396,14 +407,14 @@ def endpoints(doc: Document, section: Section) -> list[Endpoint]:
                         others = cells[:n] + cells[n + 2:]
                         break
             if hit:
-                payload = any(re.search(r"[{\[]", c) for c in others)
-                marks.append((i, hit[0], _clean_path(hit[1]), payload))
+                payload = any(inline_payload(c) for c in others)
+                marks.append((i, hit[0], _clean_path(hit[1]), payload, i + 1))
         else:
             for m in _ENDPOINT.finditer(line):
-                marks.append((i, m.group(1), _clean_path(m.group(2)), None))
+                marks.append((i, m.group(1), _clean_path(m.group(2)), None, i + 1))
         i += 1
     found: list[Endpoint] = []
-    for n, (line_no, method, path, payload) in enumerate(marks):
+    for n, (line_no, method, path, payload, follows) in enumerate(marks):
         if payload is None:
             nxt = marks[n + 1][0] if n + 1 < len(marks) else section.end
             if nxt == line_no:  # two endpoints on one line: none between them
@@ -411,8 +422,7 @@ def endpoints(doc: Document, section: Section) -> list[Endpoint]:
             else:
                 own = doc.lines[line_no]
                 after = own[own.find(path) + len(path):] if path in own else ""
-                payload = (bool(re.search(r"[{\[][^}\]]*[}\]]", after))
-                           or _has_payload(doc, line_no + 1, nxt))
+                payload = inline_payload(after) or _has_payload(doc, follows, nxt)
         found.append(Endpoint(method, path, line_no, payload))
     return found
 

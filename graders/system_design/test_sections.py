@@ -15,8 +15,9 @@ def test_the_section_is_there_with_content(app: GradedApp, design: Document, key
     name = SECTIONS[key][0]
     section = find_section(design, key)
     if section is None:
-        raise AssertionError(f"no {name} section: no heading (#, ## or ###) whose text names "
-                             f"it (headings: {', '.join(h.text for h in design.headings[:12]) or 'none'})")
+        seen = ", ".join(h.text for h in design.headings[:12]) or "none"
+        raise AssertionError(f"no {name} section: no heading whose text names it (headings: "
+                             f"{seen})")
     app.evidence["line"] = f"{section.start + 1}: {design.lines[section.start][:200]}"
     assert section.words >= MIN_SECTION_WORDS, (
         f"the {name} section (line {section.start + 1}, \"{section.heading.text[:80]}\") has "
