@@ -345,3 +345,31 @@ def test_the_mermaid_service_judges_with_mermaids_own_parser():
             assert c.post("/parse", content=b"x" * (65 * 1024)).status_code == 413
     finally:
         container.remove(force=True)
+
+
+# --------------------------------------------------------------------------- hostile
+
+
+@pytest.mark.parametrize("line", [
+    "# a" + " " * 3990 + "x",
+    "[](" * 1300,
+    "[" * 3900,
+    "{" + "a" * 3900,
+    "- Daily active riders: " + " " * 3900,
+    "**" + "a" * 3900,
+    "GET " + " " * 3900,
+    "1." * 1900,
+])
+def test_a_megabyte_of_pathological_lines_is_read_in_linear_time(line):
+    """DESIGN.md is untrusted and up to 1 MB: no rule may backtrack quadratically."""
+    text = "## API\n" + "\n".join([line] * (1_000_000 // (len(line) + 1)))
+    started = time.monotonic()
+    x = d.Document(text)
+    for key in d.SECTIONS:
+        d.find_section(x, key)
+    d.figures(x)
+    section = d.find_section(x, "api")
+    assert section is not None
+    d.endpoints(x, section)
+    d.diagrams(x)
+    assert time.monotonic() - started < 5

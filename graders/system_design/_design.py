@@ -48,7 +48,20 @@ class Fence:
 
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
-_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]|$)")
+MAX_LINE = 4_000  # characters of a line that are read (a Markdown line is far shorter)
+
+
+def _atx(line: str) -> tuple[int, str] | None:
+    """(level, text) of an ATX heading line, its closing #s removed, else None."""
+    m = _ATX.match(line)
+    if m is None:
+        return None
+    text = line[m.end():].strip()
+    closed = text.rstrip("#")
+    if closed != text and (not closed or closed[-1] in " \t"):
+        text = closed.strip()
+    return len(m.group(1)), text
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 
 
@@ -61,7 +74,7 @@ class Document:
     in_code: list[bool] = field(init=False)  # per line: inside a fenced block (fences too)
 
     def __post_init__(self) -> None:
-        self.lines = self.text.splitlines()
+        self.lines = [line[:MAX_LINE] for line in self.text.splitlines()]
         self.in_code = [False] * len(self.lines)
         self.fences = []
         i = 0
@@ -84,13 +97,13 @@ class Document:
         for i, line in enumerate(self.lines):
             if self.in_code[i]:
                 continue
-            m = _ATX.match(line)
-            if m:
-                self.headings.append(Heading(i, len(m.group(1)), (m.group(2) or "").strip()))
+            atx = _atx(line)
+            if atx:
+                self.headings.append(Heading(i, *atx))
                 continue
             s = _SETEXT.match(line)
             if (s and i > 0 and not self.in_code[i - 1] and self.lines[i - 1].strip()
-                    and not _ATX.match(self.lines[i - 1])
+                    and not _atx(self.lines[i - 1])
                     and not self.lines[i - 1].lstrip().startswith(("|", "-", "*", "+", ">"))):
                 level = 1 if s.group(1).startswith("=") else 2
                 self.headings.append(Heading(i - 1, level, self.lines[i - 1].strip()))
@@ -262,7 +275,7 @@ def figures(doc: Document) -> dict[str, Figure]:
             continue
         key = _clean_label(label)
         if key in FIGURES and key not in found:
-            number, problem = read_value(FIGURES[key], re.sub(r"[*`]", "", value))
+            number, problem = read_value(FIGURES[key], re.sub(r"[*`]", "", value[:200]))
             found[key] = Figure(key, number, i, value.strip()[:80], problem)
     return found
 
@@ -344,14 +357,17 @@ def _clean_path(path: str) -> str:
     return path.rstrip(".,;:'\"") or "/"
 
 
-_LINK = re.compile(r"!?\[[^\]]*\]\([^)]*\)")
-_INLINE = re.compile(r"\{[^{}]*[:\"]|\[[^\[\]]*[,\"{][^\[\]]*\]")
+_LINK = re.compile(r"!?\[[^\[\]]*\]\([^()\[\]]*\)")
+_BRACES = re.compile(r"\{([^{}]*)")
+_BRACKETS = re.compile(r"\[([^\[\]]*)\]")
 
 
 def inline_payload(text: str) -> bool:
     """An inline body: braces with a field in them (`{"id": 1}`, `{id: string}`) or a
     bracketed list (`[lat, lng]`); a Markdown link or a bare `{id}` is not one."""
-    return bool(_INLINE.search(_LINK.sub("", text)))
+    text = _LINK.sub("", text)
+    return (any(":" in m.group(1) or '"' in m.group(1) for m in _BRACES.finditer(text))
+            or any(re.search(r'[,"{]', m.group(1)) for m in _BRACKETS.finditer(text)))
 
 
 def _has_payload(doc: Document, start: int, end: int) -> bool:

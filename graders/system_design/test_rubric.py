@@ -27,5 +27,5 @@ def test_the_rubric_is_listed_for_a_reviewer(app: GradedApp, design: Document) -
     app.measure(
         "for a reviewer, not scored (20 points kept apart from the machine score): "
         + "; ".join(RUBRIC) + f" · kata found {total} words (per section: {found}) and "
-        f"{_items(design, 'trade-offs')} trade-off item(s)",
+        f"{_items(design, 'trade-offs')} list item(s) or sub-heading(s) under trade-offs",
         document_words=total, tradeoff_items=_items(design, "trade-offs"))
