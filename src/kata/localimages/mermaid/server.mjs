@@ -56,3 +56,5 @@ const server = http.createServer((req, res) => {
   });
 });
 server.listen(PORT, '0.0.0.0', () => console.log(`mermaid ${VERSION} parser on :${PORT}`));
+// Stop at once when asked (docker stop), also as PID 1 without an init.
+for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => process.exit(0));
