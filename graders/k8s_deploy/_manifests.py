@@ -127,8 +127,10 @@ def parse(path: str, source: str) -> tuple[Doc, ...]:
             if node is None:
                 continue
             nodes += _count(node, path, MAX_NODES - nodes)
-            docs.append(Doc(path, len(docs), source, loader.construct_document(node),
-                            _lines(node)))
+            data = loader.construct_document(node)
+            if data is None:  # an empty document (`---` twice, a file of comments)
+                continue
+            docs.append(Doc(path, len(docs), source, data, _lines(node)))
             if len(docs) > MAX_DOCS:
                 raise ManifestUnreadable(f"{path}: more than {MAX_DOCS} documents")
     except yaml.MarkedYAMLError as e:

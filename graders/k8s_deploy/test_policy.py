@@ -299,6 +299,8 @@ def unpinned(image: str) -> str | None:
     last = image.rsplit("/", 1)[-1]
     if not image:
         return "no image"
+    if "@" in image:
+        return f"{image!r}: a digest is @sha256: and 64 hex digits"
     if ":" not in last:
         return f"{image!r} has no tag: it is :latest"
     tag = last.rsplit(":", 1)[1]
