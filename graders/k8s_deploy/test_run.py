@@ -30,6 +30,7 @@ from ._manifests import (
 )
 
 POLL_S = 0.5
+LOG_LINES, LOG_BYTES = 6, 600  # the end of its output: where the error is
 PROBE_TIMEOUT_S = 2.0
 VAR = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)|\$\$")
 
@@ -168,6 +169,11 @@ def probes(dep: Doc, path: tuple[Any, ...], c: dict[str, Any]) -> list[Probe]:
     return found
 
 
+def _output(again: GradedApp) -> str:
+    out = again.logs(tail_bytes=LOG_BYTES, tail_lines=LOG_LINES).strip()
+    return f"; its last output:\n{out}" if out else " (it wrote no output)"
+
+
 def _ask(again: GradedApp, probe: Probe) -> str | None:
     """None when the probe succeeds as the kubelet judges it (an HTTP status from 200 to
     399, or a TCP connection), else what happened."""
@@ -254,16 +260,14 @@ def test_the_image_answers_its_probes_when_run_as_the_deployment(app: GradedApp,
         if code is not None:
             raise AssertionError(
                 f"the container exited with code {code}{' (out of memory)' if oom else ''} "
-                f"{time.monotonic() - began:.1f} s after it started; its last output:\n"
-                + trim(again.logs(tail_bytes=1500, tail_lines=20), 1500))
+                f"{time.monotonic() - began:.1f} s after it started" + _output(again))
         failing = {p.kind: why for p in asked if (why := _ask(again, p)) is not None}
         if not failing:
             break
         if time.monotonic() - began > within:
             what = "; ".join(f"{k}: {v}" for k, v in failing.items())
             raise AssertionError(f"{within:.0f} s after it started, {dep.ref}'s probes still "
-                                 f"fail ({what}); its last output:\n"
-                                 + trim(again.logs(tail_bytes=1500, tail_lines=20), 1500))
+                                 f"fail ({what})" + _output(again))
         time.sleep(POLL_S)
     app.measure(f"every probe answered {time.monotonic() - began:.1f} s after the start",
                 ready_s=round(time.monotonic() - began, 2))
