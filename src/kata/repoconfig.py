@@ -210,9 +210,11 @@ def check_config(exercise: Exercise, app: AppConfig) -> None:
     if exercise.app.kind != "server":
         for key in ("port", "health"):
             if getattr(app, key) is not None:
+                what = ("a document (nothing runs)" if exercise.app.kind == "document"
+                        else "a command (kata runs it once per check)")
                 raise KataTomlInvalid(
-                    f"kata.toml: `{key}` is for apps that serve, and {exercise.id}'s app is a "
-                    "command (kata runs it once per check)", f"remove `{key}` from kata.toml")
+                    f"kata.toml: `{key}` is for apps that serve, and {exercise.id}'s app is "
+                    f"{what}", f"remove `{key}` from kata.toml")
     probe = exercise.app.readiness.probe
     if app.health is not None and probe != "http":
         raise KataTomlInvalid(
