@@ -209,7 +209,7 @@ class NoApp:
     def limits_hit(self) -> list[str]:
         return []
 
-    restart = stop = health = image_facts = image_contains = run = _none
+    restart = stop = health = image_facts = image_contains = run = start_again = _none
 
 
 class Sandbox(Protocol):
