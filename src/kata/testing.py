@@ -447,6 +447,20 @@ class GradedApp:
         return self.handle.run(list(args), stdin=stdin, timeout_s=timeout_s, env=env,
                                fresh=fresh, entrypoint=entrypoint)
 
+    def start_again(self, port: int, env: dict[str, str], entrypoint: list[str] | None = None,
+                    command: list[str] | None = None, user: str | None = None,
+                    read_only: bool = False, tmpfs: list[str] | None = None) -> GradedApp:
+        """The app's image started a second time as a server, the way another runtime
+        would start it (a Kubernetes Deployment's container): only ``env`` (not the
+        exercise's), ``entrypoint``/``command`` replacing ENTRYPOINT/CMD (`docker run
+        --entrypoint`), ``user``, a ``read_only`` root filesystem with ``tmpfs`` mount
+        points. It answers on ``port`` at the returned app's ``address`` (its ``http`` is
+        capped and records evidence as this one's); it has the app's limits and network
+        and is removed with the run. The caller waits for it to answer."""
+        handle = self.handle.start_again(port, env, entrypoint=entrypoint, command=command,
+                                         user=user, read_only=read_only, tmpfs=tmpfs)
+        return GradedApp(handle=handle, services={}, seed=self.seed)
+
     @contextmanager
     def outage(self, name: str, ready_timeout_s: float = 60) -> Iterator[None]:
         """Stop the service ``name`` for the block (fault injection); on leaving it, start

@@ -171,6 +171,17 @@ class AppHandle(Protocol):
         `docker run --entrypoint` does (e.g. ``["sh", "-c"]`` to run a shell line)."""
         ...
 
+    def start_again(self, port: int, env: dict[str, str], entrypoint: list[str] | None = None,
+                    command: list[str] | None = None, user: str | None = None,
+                    read_only: bool = False, tmpfs: list[str] | None = None) -> AppHandle:
+        """A second container of the app's image, started as a server the way another
+        runtime would start it (a Kubernetes Deployment's container): ``env`` only, not the
+        app's; ``entrypoint``/``command`` replace ENTRYPOINT/CMD as `docker run
+        --entrypoint … IMAGE …` does; ``user`` (`--user`), ``read_only`` (`--read-only`)
+        and ``tmpfs`` (writable in-memory mount points). Same limits, network and labels as
+        the app: removed with the run. The handle answers on ``port``."""
+        ...
+
 
 class NoApp:
     """The app of a document exercise: there is none. The repository itself is graded
@@ -198,7 +209,7 @@ class NoApp:
     def limits_hit(self) -> list[str]:
         return []
 
-    restart = stop = health = image_facts = image_contains = run = _none
+    restart = stop = health = image_facts = image_contains = run = start_again = _none
 
 
 class Sandbox(Protocol):
