@@ -118,26 +118,37 @@ def grade(
     ahead: _ServicesAhead | None = None
     try:
         try:
-            dockerfile = repo.dockerfile()  # a repo without one starts no service
-            ahead = _ServicesAhead(exercise, sandbox)
-            with run.phase("build", str(dockerfile.relative_to(repo.path))):
-                image = sandbox.build(
-                    repo.build_context(),
-                    str(dockerfile),
-                    exercise.limits.build_timeout_s,
-                    lambda line: emit(LogLine("build", line)),
-                    cache_tag=_cache_tag(exercise, repo),
-                )
-            if exercise.services:  # the phase is what is left of their start after the build
-                with run.phase("services", ", ".join(exercise.services)):
-                    services = ahead.wait()
-            env = _app_env(exercise, services, repo.app.env)
-            serve = exercise.app.kind == "server"
-            with run.phase("boot"):
-                app = sandbox.start_app(image, env, exercise.app.port, serve=serve,
-                                        command=repo.app.argv, init=exercise.app.init)
-                if serve:
+            if exercise.app.kind == "compose":  # the unit is the learner's compose file
+                with run.phase("build", "compose"):
+                    unit = sandbox.start_unit(
+                        repo.build_context(), exercise.app.gateway, exercise.app.port,
+                        exercise.limits.build_timeout_s,
+                        lambda line: emit(LogLine("build", line)),
+                        cache_tag=_cache_tag(exercise, repo))
+                image, app, services, serve = unit.image, unit.app, dict(unit.services), True
+                with run.phase("boot", exercise.app.gateway):
                     boot_s = wait_ready(app, exercise.app.readiness)
+            else:
+                dockerfile = repo.dockerfile()  # a repo without one starts no service
+                ahead = _ServicesAhead(exercise, sandbox)
+                with run.phase("build", str(dockerfile.relative_to(repo.path))):
+                    image = sandbox.build(
+                        repo.build_context(),
+                        str(dockerfile),
+                        exercise.limits.build_timeout_s,
+                        lambda line: emit(LogLine("build", line)),
+                        cache_tag=_cache_tag(exercise, repo),
+                    )
+                if exercise.services:  # the phase is what is left of their start after the build
+                    with run.phase("services", ", ".join(exercise.services)):
+                        services = ahead.wait()
+                env = _app_env(exercise, services, repo.app.env)
+                serve = exercise.app.kind == "server"
+                with run.phase("boot"):
+                    app = sandbox.start_app(image, env, exercise.app.port, serve=serve,
+                                            command=repo.app.argv, init=exercise.app.init)
+                    if serve:
+                        boot_s = wait_ready(app, exercise.app.readiness)
 
             files = RepoFiles(repo.path, repo.build_context().relative_to(repo.path).as_posix())
             rebuild = _rebuilder(sandbox, app, repo, exercise.limits.build_timeout_s)
@@ -310,10 +321,11 @@ def _rebuilder(sandbox: Sandbox, app: AppHandle, repo: Repo,
     """A grader's rebuild: a copy of the build context with files added (a code change, a
     planted secret), built with the grade's Dockerfile, limits and network rules, tagged
     apart from the graded image and removed with the run."""
-    context, dockerfile = repo.build_context(), repo.dockerfile()
+    context = repo.build_context()
     made = itertools.count(1)
 
     def rebuild(add: dict[str, str]) -> Rebuilt:
+        dockerfile = repo.dockerfile()  # asked here: a compose unit's repo may have none
         with tempfile.TemporaryDirectory(prefix="kata-rebuild-") as tmp:
             copy = Path(tmp) / "context"
             shutil.copytree(context, copy, symlinks=True)

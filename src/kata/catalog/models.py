@@ -29,8 +29,11 @@ class Readiness(_Strict):
 
 
 class App(_Strict):
-    kind: Literal["server", "cli"] = "server"
+    # compose: the unit is the learner's compose file (kata.sandbox.compose); kata reaches
+    # its `gateway` service at `port`, as it reaches a server app.
+    kind: Literal["server", "cli", "compose"] = "server"
     port: int = 8000
+    gateway: str = ""  # compose: the service graders talk to
     readiness: Readiness = Readiness()
     data_dir: str | None = None  # cli: a volume kept across runs, mounted here
     # Extra environment the exercise gives the app (beyond PORT and service URLs).
@@ -41,6 +44,13 @@ class App(_Strict):
     # kata's init (tini) runs as PID 1 and forwards signals; an exercise that grades the
     # image's own PID-1 handling (graceful shutdown) turns it off.
     init: bool = True
+
+    @model_validator(mode="after")
+    def _gateway_for_compose(self) -> App:
+        if (self.kind == "compose") != bool(self.gateway):
+            raise ValueError("`gateway` names the compose service graders reach: set it "
+                             "with kind = \"compose\", and only then")
+        return self
 
 
 class Service(_Strict):
