@@ -22,7 +22,8 @@ CLIENT_S = 6.0  # kata's own patience per request: beyond it, the app hung
 
 
 def up(shop: Shop, pid: str) -> None:
-    """The inventory answers before kata stops or freezes it (its start takes a moment)."""
+    """The inventory answers before a test begins (kata may have just started it again
+    after the previous test: its process takes a moment to listen)."""
     assert shop.stock_answers(pid, UP_S), (
         f"GET /stock/{pid} did not answer 200 within {UP_S:g} s of the inventory's start")
 
@@ -64,10 +65,11 @@ def test_orders_and_stock_get_503_fast_while_the_inventory_is_down_or_hangs(
         app: GradedApp) -> None:
     shop = Shop(app)
     pid = shop.product("fast-fail")
+    up(shop, pid)
     shop.set_stock(pid, 100)
     with client_of(app, CLIENT_S) as client:
-        for state, fault in (("stopped", app.outage(INVENTORY)), ("frozen", frozen(app))):
-            up(shop, pid)
+        # Frozen first, while it surely listens (a stop needs no such state).
+        for state, fault in (("frozen", frozen(app)), ("stopped", app.outage(INVENTORY))):
             with fault:
                 fast_503(client, "POST", "/orders", {"product_id": pid, "quantity": 1}, state)
                 fast_503(client, "GET", f"/stock/{pid}", None, state)
@@ -96,11 +98,12 @@ def orders_again(app: GradedApp, shop: Shop, pid: str, state: str) -> float:
 def test_orders_succeed_again_soon_after_the_inventory_returns(app: GradedApp) -> None:
     shop = Shop(app)
     pid = shop.product("recovery")
+    up(shop, pid)
     shop.set_stock(pid, 100)
     check_order(shop.order(pid, 1), pid, 1)
     with client_of(app, CLIENT_S) as client:
-        for state, fault in (("stopped", app.outage(INVENTORY)), ("frozen", frozen(app))):
-            up(shop, pid)
+        # each fault ends when an order succeeds again: the next starts with it up
+        for state, fault in (("frozen", frozen(app)), ("stopped", app.outage(INVENTORY))):
             with fault:
                 for _ in range(3):  # the gateway sees the failures it must not hold on to
                     timed(lambda: shop.order(pid, 1, client))
