@@ -43,6 +43,7 @@ from kata.sandbox.app import DockerApp
 from kata.sandbox.base import Image, ServiceHandle, Unit
 from kata.sandbox.build import build_image
 from kata.sandbox.containment import contained, starts_as_root
+from kata.sandbox.kept import publish
 from kata.sandbox.services import DockerService, _archive, start_service
 
 if TYPE_CHECKING:
@@ -412,13 +413,17 @@ def start_unit(sandbox: DockerSandbox, root: Path, gateway: str, port: int, time
                 container.put_archive("/", _archive(files))
         net = client.networks.get(network)
         net.disconnect(container)
-        net.connect(container, aliases=[svc.name])
+        # the gateway also answers as the app's container name: a kept run's relay dials it
+        extra = [f"kata-{scope.run_id}-app"] if svc.name == gateway else []
+        net.connect(container, aliases=[svc.name, *extra])
         if svc.name == gateway:
             app = DockerApp(sandbox=sandbox, image=image, port=port, env=svc.env,
                             container=container)
             container.start()
             app.watch = sandbox._watch(container)
             app.refresh_address()
+            if sandbox.keep:
+                publish(sandbox, app)
             continue
         container.start()
         sandbox._watch(container)
