@@ -185,8 +185,8 @@ def test_every_container_of_the_unit_is_contained_and_close_removes_it_all():
 
 @pytest.mark.docker
 @pytest.mark.slow
-@pytest.mark.parametrize("phase", ["build", "contract"])
-def test_an_interrupted_compose_grade_leaves_nothing(tmp_path, phase):
+@pytest.mark.parametrize("phase,signum", [("build", signal.SIGINT), ("contract", signal.SIGTERM)])
+def test_an_interrupted_compose_grade_leaves_nothing(tmp_path, phase, signum):
     from hostile.support import start_kata, wait_gone
 
     from kata.errors import ExitCode
@@ -202,7 +202,7 @@ def test_an_interrupted_compose_grade_leaves_nothing(tmp_path, phase):
         else:
             proc.wait_for(lambda: "✔ boot" in proc.stderr and bool(proc.labels()), 300,
                           "the end of boot")
-        proc.signal(signal.SIGINT)
+        proc.signal(signum)
         code = proc.finish(within_s=60)
     finally:
         if proc.proc.poll() is None:
