@@ -211,3 +211,21 @@ def test_an_interrupted_compose_grade_leaves_nothing(tmp_path, phase, signum):
     assert code == ExitCode.INTERRUPTED, f"exit {code}:\n{proc.stderr}"
     assert proc.runs, "the test saw the run it interrupted"
     assert not wait_gone(proc.runs), f"left after an interrupted grade: {wait_gone(proc.runs)}"
+
+
+@pytest.mark.docker
+def test_a_refused_compose_file_is_the_learners_problem_and_nothing_runs(tmp_path):
+    from test_exercises import grade_folder
+
+    repo = tmp_path / "repo"
+    shutil.copytree(REFERENCE, repo)
+    compose = repo / "compose.yaml"
+    compose.write_text(compose.read_text().replace(
+        "    command: [\"python\", \"-m\", \"services.gateway\"]\n",
+        "    command: [\"python\", \"-m\", \"services.gateway\"]\n    ports: [\"8000:8000\"]\n", 1))
+    report = grade_folder("ecommerce-microservices", repo, only={"routing"})
+    assert report.problem is not None and report.problem.kind == "compose-refused"
+    assert "services.gateway.ports" in report.problem.message
+    assert "expose" in report.problem.fix
+    assert report.score.earned == 0
+    assert [p.name for p in report.phases] == ["build"]  # refused before anything was made

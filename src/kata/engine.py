@@ -121,7 +121,7 @@ def grade(
             if exercise.app.kind == "compose":  # the unit is the learner's compose file
                 with run.phase("build", "compose"):
                     unit = sandbox.start_unit(
-                        repo.build_context(), exercise.app.gateway, exercise.app.port,
+                        _unit_root(repo), exercise.app.gateway, exercise.app.port,
                         exercise.limits.build_timeout_s,
                         lambda line: emit(LogLine("build", line)),
                         cache_tag=_cache_tag(exercise, repo))
@@ -150,7 +150,8 @@ def grade(
                     if serve:
                         boot_s = wait_ready(app, exercise.app.readiness)
 
-            files = RepoFiles(repo.path, repo.build_context().relative_to(repo.path).as_posix())
+            root = _unit_root(repo) if exercise.app.kind == "compose" else repo.build_context()
+            files = RepoFiles(repo.path, root.relative_to(repo.path).as_posix())
             rebuild = _rebuilder(sandbox, app, repo, exercise.limits.build_timeout_s)
 
             def ready(timeout_s: float | None = None) -> None:
@@ -219,6 +220,12 @@ def grade(
                      "counted, so this score is not your grade")
     report.notes = notes
     return report
+
+
+def _unit_root(repo: Repo) -> Path:
+    """Where a compose unit's file is: kata.toml's ``context``, else the repository root
+    (its services' Dockerfiles may all be in subfolders)."""
+    return repo.build_context() if repo.app.context else repo.path
 
 
 def _kept_note(run_id: str, app: AppHandle, services: dict[str, ServiceHandle],
@@ -321,11 +328,11 @@ def _rebuilder(sandbox: Sandbox, app: AppHandle, repo: Repo,
     """A grader's rebuild: a copy of the build context with files added (a code change, a
     planted secret), built with the grade's Dockerfile, limits and network rules, tagged
     apart from the graded image and removed with the run."""
-    context = repo.build_context()
     made = itertools.count(1)
 
     def rebuild(add: dict[str, str]) -> Rebuilt:
-        dockerfile = repo.dockerfile()  # asked here: a compose unit's repo may have none
+        # asked here, not before: a compose unit's repository may have no Dockerfile
+        context, dockerfile = repo.build_context(), repo.dockerfile()
         with tempfile.TemporaryDirectory(prefix="kata-rebuild-") as tmp:
             copy = Path(tmp) / "context"
             shutil.copytree(context, copy, symlinks=True)
