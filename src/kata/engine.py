@@ -34,7 +34,7 @@ from kata.repo import Repo, open_repo
 from kata.repoconfig import AppConfig, render_env
 from kata.repofiles import RepoFiles
 from kata.report import Phase, Problem, Report, RequirementResult, RunInfo
-from kata.sandbox.base import AppHandle, Image, Rebuilt, Sandbox, ServiceHandle
+from kata.sandbox.base import AppHandle, Image, NoApp, Rebuilt, Sandbox, ServiceHandle
 from kata.scoring import apply_needs, points_for, score
 from kata.stack import detect, tip_for
 from kata.stages import StageContext, get_stage
@@ -118,19 +118,20 @@ def grade(
     ahead: _ServicesAhead | None = None
     try:
         try:
-            if exercise.app.kind == "compose":  # the unit is the learner's compose file
+            document = exercise.app.kind == "document"  # nothing to build or start
+            compose = exercise.app.kind == "compose"  # the unit is the learner's compose file
+            # none: no service starts
+            dockerfile = None if document or compose else repo.dockerfile()
+            ahead = _ServicesAhead(exercise, sandbox)
+            if compose:
                 with run.phase("build", "compose"):
                     unit = sandbox.start_unit(
                         _unit_root(repo), exercise.app.gateway, exercise.app.port,
                         exercise.limits.build_timeout_s,
                         lambda line: emit(LogLine("build", line)),
                         cache_tag=_cache_tag(exercise, repo))
-                image, app, services, serve = unit.image, unit.app, dict(unit.services), True
-                with run.phase("boot", exercise.app.gateway):
-                    boot_s = wait_ready(app, exercise.app.readiness)
-            else:
-                dockerfile = repo.dockerfile()  # a repo without one starts no service
-                ahead = _ServicesAhead(exercise, sandbox)
+                image, app, services = unit.image, unit.app, dict(unit.services)
+            if dockerfile is not None:
                 with run.phase("build", str(dockerfile.relative_to(repo.path))):
                     image = sandbox.build(
                         repo.build_context(),
@@ -139,19 +140,29 @@ def grade(
                         lambda line: emit(LogLine("build", line)),
                         cache_tag=_cache_tag(exercise, repo),
                     )
-                if exercise.services:  # the phase is what is left of their start after the build
-                    with run.phase("services", ", ".join(exercise.services)):
-                        services = ahead.wait()
-                env = _app_env(exercise, services, repo.app.env)
-                serve = exercise.app.kind == "server"
+            if exercise.services:  # the phase is what is left of their start after the build
+                with run.phase("services", ", ".join(exercise.services)):
+                    services = {**ahead.wait(), **services}
+            env = _app_env(exercise, services, repo.app.env)
+            serve = exercise.app.kind in ("server", "compose")
+            if document:
+                app = NoApp()
+            elif compose:
+                assert app is not None
+                with run.phase("boot", exercise.app.gateway):
+                    boot_s = wait_ready(app, exercise.app.readiness)
+            else:
                 with run.phase("boot"):
+                    assert image is not None
                     app = sandbox.start_app(image, env, exercise.app.port, serve=serve,
                                             command=repo.app.argv, init=exercise.app.init)
                     if serve:
                         boot_s = wait_ready(app, exercise.app.readiness)
 
-            root = _unit_root(repo) if exercise.app.kind == "compose" else repo.build_context()
-            files = RepoFiles(repo.path, root.relative_to(repo.path).as_posix())
+            # a document's or a unit's folder: kata.toml's context, else the root (no
+            # Dockerfile to follow)
+            context = _unit_root(repo) if document or compose else repo.build_context()
+            files = RepoFiles(repo.path, context.relative_to(repo.path).as_posix())
             rebuild = _rebuilder(sandbox, app, repo, exercise.limits.build_timeout_s)
 
             def ready(timeout_s: float | None = None) -> None:
@@ -223,8 +234,8 @@ def grade(
 
 
 def _unit_root(repo: Repo) -> Path:
-    """Where a compose unit's file is: kata.toml's ``context``, else the repository root
-    (its services' Dockerfiles may all be in subfolders)."""
+    """Where a compose unit's file (or a document) is: kata.toml's ``context``, else the
+    repository root (a unit's Dockerfiles may all be in subfolders)."""
     return repo.build_context() if repo.app.context else repo.path
 
 
@@ -331,7 +342,7 @@ def _rebuilder(sandbox: Sandbox, app: AppHandle, repo: Repo,
     made = itertools.count(1)
 
     def rebuild(add: dict[str, str]) -> Rebuilt:
-        # asked here, not before: a compose unit's repository may have no Dockerfile
+        # found when asked: a document's or a compose unit's repository may have none
         context, dockerfile = repo.build_context(), repo.dockerfile()
         with tempfile.TemporaryDirectory(prefix="kata-rebuild-") as tmp:
             copy = Path(tmp) / "context"

@@ -207,12 +207,14 @@ def render_env(env: dict[str, str], facts: dict[str, dict[str, str]]) -> dict[st
 
 def check_config(exercise: Exercise, app: AppConfig) -> None:
     """What kata.toml says fits the exercise it is graded for (before anything starts)."""
-    if exercise.app.kind == "cli":
+    if exercise.app.kind in ("cli", "document"):  # server and compose serve
         for key in ("port", "health"):
             if getattr(app, key) is not None:
+                what = ("a document (nothing runs)" if exercise.app.kind == "document"
+                        else "a command (kata runs it once per check)")
                 raise KataTomlInvalid(
-                    f"kata.toml: `{key}` is for apps that serve, and {exercise.id}'s app is a "
-                    "command (kata runs it once per check)", f"remove `{key}` from kata.toml")
+                    f"kata.toml: `{key}` is for apps that serve, and {exercise.id}'s app is "
+                    f"{what}", f"remove `{key}` from kata.toml")
     probe = exercise.app.readiness.probe
     if app.health is not None and probe != "http":
         raise KataTomlInvalid(

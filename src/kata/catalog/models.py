@@ -29,9 +29,11 @@ class Readiness(_Strict):
 
 
 class App(_Strict):
-    # compose: the unit is the learner's compose file (kata.sandbox.compose); kata reaches
-    # its `gateway` service at `port`, as it reaches a server app.
-    kind: Literal["server", "cli", "compose"] = "server"
+    # server: kata starts the image and talks to its port; cli: kata runs the image as a
+    # command; document: the repository itself is graded (a design document), nothing is
+    # built or started but the exercise's services; compose: the unit is the learner's
+    # compose file (kata.sandbox.compose), and kata reaches its `gateway` service at `port`.
+    kind: Literal["server", "cli", "document", "compose"] = "server"
     port: int = 8000
     gateway: str = ""  # compose: the service graders talk to
     readiness: Readiness = Readiness()
@@ -189,6 +191,16 @@ class Exercise(_Strict):
             if problem := check_thresholds(r.grader, r.thresholds):
                 raise ValueError(f"requirement {r.id!r} (grader {r.grader}): thresholds: "
                                  f"{problem}")
+        return self
+
+    @model_validator(mode="after")
+    def _documents_have_no_app_graders(self) -> Exercise:
+        if self.app.kind == "document":
+            for r in self.requirements:
+                if r.grader in ("boot", "schema", "load"):  # they talk to a running app
+                    raise ValueError(
+                        f"requirement {r.id!r}: grader {r.grader!r} needs an app, and a "
+                        "document exercise has none; use grader = \"contract\"")
         return self
 
     @model_validator(mode="after")

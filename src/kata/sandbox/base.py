@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple, Protocol
+from typing import NamedTuple, NoReturn, Protocol
 
 
 class Address(NamedTuple):
@@ -187,6 +187,35 @@ class Unit:
     app: AppHandle
     services: dict[str, ServiceHandle]
     image: Image  # the gateway's
+
+
+class NoApp:
+    """The app of a document exercise: there is none. The repository itself is graded
+    (``GradedApp.files``); a grader that reaches for a running app is kata's bug, so each
+    such call says so instead of failing as the learner's."""
+
+    port = 0
+    address = Address("127.0.0.1", 0)
+
+    def _none(self, *_: object, **__: object) -> NoReturn:
+        raise RuntimeError("a document exercise has no app to run or reach (grader bug)")
+
+    def running(self) -> bool:
+        return True  # nothing can crash: the checks between requirements pass
+
+    def exit_status(self) -> tuple[int | None, bool]:
+        return None, False
+
+    def logs(self, tail_bytes: int = 4000, tail_lines: int = 200) -> str:
+        return ""
+
+    def listening(self) -> list[tuple[str, int]] | None:
+        return None
+
+    def limits_hit(self) -> list[str]:
+        return []
+
+    restart = stop = health = image_facts = image_contains = run = _none
 
 
 class Sandbox(Protocol):
