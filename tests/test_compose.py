@@ -15,6 +15,7 @@ import pytest
 from kata.catalog.models import Limits
 from kata.errors import ComposeRefused, RepoProblem
 from kata.sandbox.compose import DNS_OPTIONS, plan_unit
+from kata.sandbox.containment import ROOT_DROP_CAPS
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "fixtures" / "compose" / "tiny"
@@ -160,6 +161,11 @@ def test_every_container_of_the_unit_is_contained_and_close_removes_it_all():
         assert not host.get("PortBindings") and host["NetworkMode"] == f"kata-{run_id}"
         assert "no-new-privileges" in host["SecurityOpt"]
         assert host["DnsOptions"] == DNS_OPTIONS
+        # the stand-in runs the learner's environment (and could run its command): it is
+        # contained too, with only the capabilities dropping to its own user takes
+        db_host = roles["service:db"].attrs["HostConfig"]
+        assert db_host["CapDrop"] == ["ALL"] and set(db_host["CapAdd"]) == set(ROOT_DROP_CAPS)
+        assert db_host["Memory"] == 128 * 2**20 and db_host["PidsLimit"] == 64
         network = client.networks.get(f"kata-{run_id}")
         assert network.attrs["Internal"] is True
         gateway = roles["unit:gateway"]

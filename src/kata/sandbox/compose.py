@@ -7,7 +7,9 @@ field kata does not honour cannot loosen containment. Each service:
 * ``build:`` — built by kata's builder (deadline, the build network, the labelled cache),
   one build per distinct (context, Dockerfile);
 * ``image:`` a database or cache kata provides (postgres, redis) — replaced by kata's
-  stand-in image, with the service's own environment (its user, password, database);
+  stand-in image, with the service's own environment (its user, password, database),
+  contained as the rest (the learner's command and files run in it), with the capabilities
+  its entrypoint takes to drop to its own user (``ROOT_DROP_CAPS``);
 * joins the run's one ``internal`` network under its service name, with the app's labels,
   limits and capabilities (``containment.contained``); named volumes become labelled
   volumes of the run; a bind mount inside the repository is copied in (a snapshot).
@@ -44,7 +46,7 @@ from kata.sandbox.base import Image, ServiceHandle, Unit
 from kata.sandbox.build import build_image
 from kata.sandbox.containment import contained, starts_as_root
 from kata.sandbox.kept import publish
-from kata.sandbox.services import DockerService, _archive, start_service
+from kata.sandbox.services import DockerService, _archive
 
 if TYPE_CHECKING:
     from kata.sandbox.docker import DockerSandbox
@@ -389,23 +391,22 @@ def start_unit(sandbox: DockerSandbox, root: Path, gateway: str, port: int, time
     ready_all = False
     for svc in plan.services:
         files = {m.target: m.source for m in svc.mounts if m.source is not None}
-        if svc.build is None:
-            sandbox.require_image(svc.image)
-            services[svc.name] = start_service(scope, network, svc.name, svc.image, svc.env,
-                                               [], command=svc.command, files=files or None)
-            continue
-        if not ready_all:  # the stand-ins (first in the plan) answer before a built one starts
-            for stand_in in plan.services:
-                _await(services.get(stand_in.name), stand_in.ready)
-            ready_all = True
-        image = images[svc.build]
-        opts = contained(sandbox.limits, {**scope.labels, "kata.role": f"unit:{svc.name}"},
-                         network, starts_as_root(client, image.tag))
+        if svc.build is None:  # kata's stand-in, contained all the same: the learner's
+            sandbox.require_image(svc.image)  # command and files run in it
+            tag, as_root, role = svc.image, True, f"service:{svc.name}"
+        else:
+            if not ready_all:  # the stand-ins (first in the plan) answer before it starts
+                for stand_in in plan.services:
+                    _await(services.get(stand_in.name), stand_in.ready)
+                ready_all = True
+            image = images[svc.build]
+            tag, as_root, role = image.tag, starts_as_root(client, image.tag), f"unit:{svc.name}"
+        opts = contained(sandbox.limits, {**scope.labels, "kata.role": role}, network, as_root)
         opts["volumes"] = {f"kata-{scope.run_id}-v-{m.volume}": {"bind": m.target, "mode": "rw"}
                            for m in svc.mounts if m.volume}
         with scope.making():
             container = client.containers.create(
-                image.tag, name=f"kata-{scope.run_id}-{svc.name}", hostname=svc.name,
+                tag, name=f"kata-{scope.run_id}-{svc.name}", hostname=svc.name,
                 environment=svc.env, command=svc.command, entrypoint=svc.entrypoint,
                 working_dir=svc.working_dir or None, user=svc.user or None,
                 dns_opt=DNS_OPTIONS, detach=True, **opts)
