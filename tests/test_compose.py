@@ -235,3 +235,20 @@ def test_a_refused_compose_file_is_the_learners_problem_and_nothing_runs(tmp_pat
     assert "expose" in report.problem.fix
     assert report.score.earned == 0
     assert [p.name for p in report.phases] == ["build"]  # refused before anything was made
+
+
+def test_a_yaml_alias_bomb_is_refused_before_kata_walks_it(tmp_path):
+    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 9):  # 10^9 values once expanded, a few hundred bytes written
+        levels.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
+    (tmp_path / "compose.yaml").write_text(
+        "x-bomb:\n" + "".join(f"  {line}\n" for line in levels)
+        + "services:\n  gateway:\n    build: .\n    environment: {A: *a8}\n")
+    with pytest.raises(ComposeRefused, match="aliases"):
+        plan_unit(tmp_path, "gateway")
+
+
+def test_non_string_depends_on_is_named_not_a_crash(tmp_path):
+    repo = unit(tmp_path, "depends_on: [[nested]]\n")
+    with pytest.raises(RepoProblem, match="depends_on"):
+        plan_unit(repo, "gateway")

@@ -55,6 +55,10 @@ COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-c
 MAX_FILE_BYTES = 256 * 1024
 MAX_SERVICES = 16
 MAX_ENTRIES = 200  # environment entries, volumes, depends_on … per service
+# The document as YAML's aliases expand it (each alias counted again, as a walk sees it):
+# nodes and characters of scalars, so that no later walk or str() can blow up.
+MAX_NODES = 50_000
+MAX_CHARS = 4_000_000
 DNS_OPTIONS = ["timeout:1", "attempts:1"]
 # Images kata provides: the compose image's name (registry and tag aside) -> kata's stand-in
 # and the command that says it is ready.
@@ -290,6 +294,27 @@ def _build(root: Path, value: Any, where: str) -> tuple[Path, str]:
     return context, str(dockerfile)
 
 
+def _bounded(doc: Any, name: str) -> None:
+    """Refuse a document that its aliases expand beyond MAX_NODES or MAX_CHARS (a "billion
+    laughs"): walked without recursion, stopping at the first bound passed."""
+    nodes = chars = 0
+    stack = [doc]
+    while stack:
+        node = stack.pop()
+        nodes += 1
+        if isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        else:
+            chars += len(str(node)) if isinstance(node, (str, int, float)) else 8
+        if nodes > MAX_NODES or chars > MAX_CHARS:
+            raise _refuse(name, "its YAML aliases expand it beyond "
+                          f"{MAX_NODES} values or {MAX_CHARS // 1_000_000} MB of text",
+                          "write the services out; anchors for a few shared fields are fine")
+
+
 def plan_unit(root: Path, gateway: str) -> UnitPlan:
     """Read and check the compose file at ``root`` (no Docker): what kata will start."""
     root = root.resolve()
@@ -302,6 +327,7 @@ def plan_unit(root: Path, gateway: str) -> UnitPlan:
     except yaml.YAMLError as e:
         raise RepoProblem(f"{path.name} is not valid YAML: {str(e)[:300]}",
                           "fix the YAML (`docker compose config` shows the error too)") from None
+    _bounded(doc, path.name)
     if not isinstance(doc, dict) or not isinstance(doc.get("services"), dict):
         raise RepoProblem(f"{path.name} has no `services:` mapping", "declare your services")
     dotenv_file = root / ".env"
@@ -349,7 +375,7 @@ def plan_unit(root: Path, gateway: str) -> UnitPlan:
         deps = svc.get("depends_on") or []
         deps = list(deps) if isinstance(deps, (list, dict)) else []
         for dep in deps:
-            if dep not in services:
+            if not isinstance(dep, str) or dep not in services:
                 raise RepoProblem(f"{where}.depends_on: no service {dep!r}",
                                   "name a service of the file")
         plans[name] = ServicePlan(
@@ -359,7 +385,7 @@ def plan_unit(root: Path, gateway: str) -> UnitPlan:
             command=_strings(svc.get("command"), f"{where}.command", dotenv),
             entrypoint=_strings(svc.get("entrypoint"), f"{where}.entrypoint", dotenv),
             working_dir=str(svc.get("working_dir") or ""), user=str(svc.get("user") or ""),
-            depends_on=[str(d) for d in deps],
+            depends_on=[str(d) for d in deps if isinstance(d, (str, int))],
             mounts=_mounts(root, svc, where, volumes))
     if plans[gateway].build is None:
         raise RepoProblem(f"services.{gateway} has no `build:`",
