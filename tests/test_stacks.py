@@ -31,6 +31,7 @@ SOLUTIONS = {"cache-layer-node": ("cache-layer", "node"),
              "ci-pipeline-node": ("ci-pipeline", "node"),
              # one multi-document file, a digest, args, tcpSocket liveness, base64 data
              "k8s-deploy-node": ("k8s-deploy", "node"),
+             "ecommerce-microservices-node": ("ecommerce-microservices", "node"),
              # graphql-api's reference is Node (Apollo), so its other stack is Python
              "graphql-api-python": ("graphql-api", "python"),
              # a document has no stack: the second solution is a differently written design

@@ -207,7 +207,7 @@ def render_env(env: dict[str, str], facts: dict[str, dict[str, str]]) -> dict[st
 
 def check_config(exercise: Exercise, app: AppConfig) -> None:
     """What kata.toml says fits the exercise it is graded for (before anything starts)."""
-    if exercise.app.kind != "server":
+    if exercise.app.kind in ("cli", "document"):  # server and compose serve
         for key in ("port", "health"):
             if getattr(app, key) is not None:
                 what = ("a document (nothing runs)" if exercise.app.kind == "document"

@@ -109,6 +109,13 @@ class ServiceHandle(Protocol):
 
     def start(self) -> None: ...
 
+    def freeze(self) -> None:
+        """Pause every process of the service (fault injection: a downstream that accepts
+        connections and never answers); ``thaw`` resumes it."""
+        ...
+
+    def thaw(self) -> None: ...
+
 
 class AppHandle(Protocol):
     """The learner's app as the graders see it."""
@@ -183,6 +190,16 @@ class AppHandle(Protocol):
         ...
 
 
+@dataclass
+class Unit:
+    """A unit of several containers (``[app] kind = "compose"``): its gateway as the app,
+    the others as services graders may stop, freeze or exec in."""
+
+    app: AppHandle
+    services: dict[str, ServiceHandle]
+    image: Image  # the gateway's
+
+
 class NoApp:
     """The app of a document exercise: there is none. The repository itself is graded
     (``GradedApp.files``); a grader that reaches for a running app is kata's bug, so each
@@ -242,6 +259,12 @@ class Sandbox(Protocol):
                   command: list[str] | None = None, init: bool = True) -> AppHandle:
         """Start the app listening on ``port``; ``command`` replaces the image's CMD (for a
         CLI app: the program each run's arguments follow)."""
+        ...
+
+    def start_unit(self, root: Path, gateway: str, port: int, timeout_s: float,
+                   on_log: Callable[[str], None], cache_tag: str = "") -> Unit:
+        """Build and start the unit the compose file at ``root`` describes, contained as the
+        app is (``kata.sandbox.compose``); the ``gateway`` service answers at ``port``."""
         ...
 
     def close(self) -> None:

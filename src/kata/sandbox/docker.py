@@ -31,8 +31,9 @@ from kata.catalog.models import Limits
 from kata.errors import DockerUnavailable, ImageMissing
 from kata.sandbox import hostblock
 from kata.sandbox.app import DockerApp
-from kata.sandbox.base import Completed, Image
+from kata.sandbox.base import Completed, Image, Unit
 from kata.sandbox.build import build_image
+from kata.sandbox.compose import start_unit
 from kata.sandbox.containment import Watch, contained, starts_as_root
 from kata.sandbox.housekeeping import RunScope, reap_orphans
 from kata.sandbox.kept import publish
@@ -181,6 +182,12 @@ class DockerSandbox:
         again.watch = self._watch(again.container)
         again.refresh_address()
         return again
+
+    def start_unit(self, root: Path, gateway: str, port: int, timeout_s: float,
+                   on_log: Callable[[str], None], cache_tag: str = "") -> Unit:
+        """The learner's compose file as a unit of containers (``compose``), each contained
+        as the app is, on the run's network; the gateway is the app."""
+        return start_unit(self, root, gateway, port, timeout_s, on_log, cache_tag)
 
     def run_once(self, image: Image, args: list[str], stdin: str | None, timeout_s: float,
                  env: dict[str, str], entrypoint: list[str] | None = None) -> Completed:

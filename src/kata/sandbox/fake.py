@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kata.errors import RepoProblem
-from kata.sandbox.base import Address, Completed, Image, ImageFacts, Stopped
+from kata.sandbox.base import Address, Completed, Image, ImageFacts, Stopped, Unit
 
 
 @dataclass
@@ -32,6 +32,12 @@ class FakeService:
         self.stopped = True
 
     def start(self) -> None:
+        self.stopped = False
+
+    def freeze(self) -> None:
+        self.stopped = True
+
+    def thaw(self) -> None:
         self.stopped = False
 
 
@@ -124,6 +130,15 @@ class FakeSandbox:
         self.command = command
         return FakeApp(port=port, exit_code=self.app_exit_code, log=self.app_log,
                        listen=self.listen)
+
+    def start_unit(self, root: Path, gateway: str, port: int, timeout_s: float,
+                   on_log: Callable[[str], None], cache_tag: str = "") -> Unit:
+        self.calls.append(f"unit:{gateway}")
+        if self.build_problem:
+            raise self.build_problem
+        return Unit(app=FakeApp(port=port, exit_code=self.app_exit_code, log=self.app_log),
+                    services={"db": FakeService(name="db", host="db")},
+                    image=Image(tag=f"fake:{self.run_id}", size_bytes=42_000_000))
 
     def close(self) -> None:
         self.closed += 1
