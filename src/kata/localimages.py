@@ -17,7 +17,9 @@ locally. This module builds faithful substitutes:
   python slim image): a fixed latency, per-path call counters and an admin API for graders,
   the dependency a cache is graded in front of;
 * ``kata/search:1`` -- an Elasticsearch/OpenSearch-compatible server (osmem-server from PyPI)
-  on the python slim image: the official images need a registry and a JVM.
+  on the python slim image: the official images need a registry and a JVM;
+* ``kata/mermaid:11`` -- kata's own Mermaid parser (mermaid's parse() from the npm registry on
+  Debian's Node.js, jsdom for its DOM) behind POST /parse, for graders of design documents.
 
 Every image is labelled ``kata.localimage=1`` (the label ``kata`` marks per-run
 resources that the grader deletes). Images that already exist are left alone,
@@ -55,6 +57,7 @@ BASE = "kata-base:bookworm"
 OIDC_PROVIDER = "kata/oidc-provider:8"
 SLOW_UPSTREAM = "kata/slow-upstream:1"
 SEARCH = "kata/search:1"
+MERMAID = "kata/mermaid:11"
 PYTHON_MINORS = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"]
 
 DATA = Path(__file__).with_suffix("")  # src/kata/localimages/: Dockerfiles and scripts
@@ -401,6 +404,7 @@ SPECS: dict[str, _Spec] = {
                          aliases=("kata/oidc-provider:8.8.1",)),
     SLOW_UPSTREAM: _Spec(_build_dir("slow-upstream"), deps=("python:3.12-slim",)),
     SEARCH: _Spec(_build_dir("search"), deps=("python:3.12-slim",)),
+    MERMAID: _Spec(_build_dir("mermaid"), deps=(BASE,), aliases=("kata/mermaid:11.17.2",)),
 }
 for _minor in PYTHON_MINORS:
     SPECS[f"python:{_minor}-slim"] = _Spec(
@@ -413,7 +417,7 @@ for _minor in PYTHON_MINORS:
 # Images kata itself would publish (no registry holds them): where a registry is in reach
 # (a GitHub runner) they are built from their folder, whose FROM lines pull from it.
 OWN_IMAGES = {OIDC_PROVIDER: "oidc-provider", SLOW_UPSTREAM: "slow-upstream",
-              SEARCH: "search"}
+              SEARCH: "search", MERMAID: "mermaid"}
 
 
 def own_image_folder(name: str) -> Path | None:
@@ -430,6 +434,7 @@ DEFAULT_IMAGES: list[str] = [
     OIDC_PROVIDER,
     SLOW_UPSTREAM,
     SEARCH,
+    MERMAID,
 ]
 
 _ALIASES = {alias: name for name, spec in SPECS.items() for alias in spec.aliases}
