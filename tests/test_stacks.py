@@ -29,6 +29,7 @@ SOLUTIONS = {"cache-layer-node": ("cache-layer", "node"),
              "rest-api-go": ("rest-api", "go"), "dockerize-go": ("dockerize", "go"),
              "central-logging-node": ("central-logging", "node"),
              "ci-pipeline-node": ("ci-pipeline", "node"),
+             "url-shortener-node": ("url-shortener", "node"),
              # one multi-document file, a digest, args, tcpSocket liveness, base64 data
              "k8s-deploy-node": ("k8s-deploy", "node"),
              "ecommerce-microservices-node": ("ecommerce-microservices", "node"),
