@@ -17,7 +17,11 @@ locally. This module builds faithful substitutes:
   python slim image): a fixed latency, per-path call counters and an admin API for graders,
   the dependency a cache is graded in front of;
 * ``kata/search:1`` -- an Elasticsearch/OpenSearch-compatible server (osmem-server from PyPI)
-  on the python slim image: the official images need a registry and a JVM.
+  on the python slim image: the official images need a registry and a JVM;
+* ``rabbitmq:3`` -- Debian's rabbitmq-server behind an entrypoint that honours the official
+  image's default-user environment;
+* ``kata/callback-recorder:1`` -- kata's own webhook receiver (Python's standard library on
+  the python slim image): records each callback with its arrival time, for graders.
 
 Every image is labelled ``kata.localimage=1`` (the label ``kata`` marks per-run
 resources that the grader deletes). Images that already exist are left alone,
@@ -55,6 +59,7 @@ BASE = "kata-base:bookworm"
 OIDC_PROVIDER = "kata/oidc-provider:8"
 SLOW_UPSTREAM = "kata/slow-upstream:1"
 SEARCH = "kata/search:1"
+CALLBACK_RECORDER = "kata/callback-recorder:1"
 PYTHON_MINORS = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"]
 
 DATA = Path(__file__).with_suffix("")  # src/kata/localimages/: Dockerfiles and scripts
@@ -401,6 +406,8 @@ SPECS: dict[str, _Spec] = {
                          aliases=("kata/oidc-provider:8.8.1",)),
     SLOW_UPSTREAM: _Spec(_build_dir("slow-upstream"), deps=("python:3.12-slim",)),
     SEARCH: _Spec(_build_dir("search"), deps=("python:3.12-slim",)),
+    "rabbitmq:3": _Spec(_build_dir("rabbitmq"), deps=(BASE,), aliases=("rabbitmq:3.10",)),
+    CALLBACK_RECORDER: _Spec(_build_dir("callback-recorder"), deps=("python:3.12-slim",)),
 }
 for _minor in PYTHON_MINORS:
     SPECS[f"python:{_minor}-slim"] = _Spec(
@@ -413,7 +420,7 @@ for _minor in PYTHON_MINORS:
 # Images kata itself would publish (no registry holds them): where a registry is in reach
 # (a GitHub runner) they are built from their folder, whose FROM lines pull from it.
 OWN_IMAGES = {OIDC_PROVIDER: "oidc-provider", SLOW_UPSTREAM: "slow-upstream",
-              SEARCH: "search"}
+              SEARCH: "search", CALLBACK_RECORDER: "callback-recorder"}
 
 
 def own_image_folder(name: str) -> Path | None:
@@ -430,6 +437,8 @@ DEFAULT_IMAGES: list[str] = [
     OIDC_PROVIDER,
     SLOW_UPSTREAM,
     SEARCH,
+    "rabbitmq:3",
+    CALLBACK_RECORDER,
 ]
 
 _ALIASES = {alias: name for name, spec in SPECS.items() for alias in spec.aliases}
