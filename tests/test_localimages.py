@@ -295,7 +295,7 @@ def test_callback_recorder_records_arrivals_and_caps_what_it_keeps(client):
     container = client.containers.run(localimages.CALLBACK_RECORDER, detach=True,
                                       labels=TEST_LABELS)
     try:
-        ready = _exec_until(container, ["python", "/srv/recorder/ready.py"],
+        ready = _exec_until(container, ["python", "/srv/recorder/recorder_ready.py"],
                             lambda code, out: code == 0)
         assert b"ready" in ready.output
         container.reload()
