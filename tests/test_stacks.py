@@ -29,6 +29,7 @@ SOLUTIONS = {"cache-layer-node": ("cache-layer", "node"),
              "rest-api-go": ("rest-api", "go"), "dockerize-go": ("dockerize", "go"),
              "central-logging-node": ("central-logging", "node"),
              "ci-pipeline-node": ("ci-pipeline", "node"),
+             # it queues on RabbitMQ (the reference on Redis): both queues graded
              "task-scheduler-node": ("task-scheduler", "node"),
              # graphql-api's reference is Node (Apollo), so its other stack is Python
              "graphql-api-python": ("graphql-api", "python")}
