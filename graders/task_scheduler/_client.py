@@ -58,8 +58,11 @@ class Call:
     body: dict[str, Any]  # {} when the app sent no JSON object
 
     @property
-    def task_id(self) -> Any:
-        return self.body.get("task_id")
+    def task_id(self) -> str | None:
+        """The body's task_id when it is a string (the app's JSON is untrusted: a list
+        there must not reach a set)."""
+        got = self.body.get("task_id")
+        return got if isinstance(got, str) else None
 
 
 class Hooks:
