@@ -212,3 +212,39 @@ def test_a_failed_build_stops_the_services_starting_beside_it(repo):
     assert report.problem.kind == "build-step-failed"
     assert not [t for t in threading.enumerate() if t.name == "kata-services"]
     assert sandbox.calls[-1] == "close" and sandbox.closed == 1
+
+
+def test_a_document_exercise_builds_and_starts_nothing_but_its_services(tmp_path):
+    """kind = "document": a repository without a Dockerfile is graded from its files; the
+    exercise's services still start (a parser the graders call), and no app is."""
+    (tmp_path / "DESIGN.md").write_text("# Design\n")
+    seen = []
+
+    @stage("fake-files")
+    def _files(ctx):
+        seen.append((ctx.files.read("DESIGN.md"), ctx.app.running(), ctx.image))
+        return [Outcome(r.id, Status.PASS, "ok") for r in ctx.requirements]
+
+    try:
+        ex = Exercise.model_validate({
+            "id": "doc", "version": "1", "week": 5, "title": "Doc", "pass_mark": 50,
+            "app": {"kind": "document"},
+            "services": {"parser": {"image": "kata/x:1", "ready": ["true"]}},
+            "requirements": [{"id": "a", "title": "A", "points": 10, "grader": "fake-files"}]})
+        sandbox = FakeSandbox()
+        report, _ = _grade(ex, Repo(path=tmp_path), sandbox)
+    finally:
+        STAGES.pop("fake-files", None)
+    assert seen == [("# Design\n", True, None)]
+    assert "build" not in sandbox.calls and "app" not in sandbox.calls
+    assert "service:parser" in sandbox.calls and sandbox.closed == 1
+    assert [p.name for p in report.phases] == ["services", "fake-files"]
+    assert report.score.earned == 10 and report.problem is None
+
+
+def test_a_document_exercise_refuses_graders_that_need_an_app():
+    with pytest.raises(ValueError, match="needs an app"):
+        Exercise.model_validate({
+            "id": "doc", "version": "1", "week": 5, "title": "Doc", "pass_mark": 50,
+            "app": {"kind": "document"},
+            "requirements": [{"id": "boot", "title": "B", "points": 10, "grader": "boot"}]})

@@ -34,7 +34,7 @@ from kata.repo import Repo, open_repo
 from kata.repoconfig import AppConfig, render_env
 from kata.repofiles import RepoFiles
 from kata.report import Phase, Problem, Report, RequirementResult, RunInfo
-from kata.sandbox.base import AppHandle, Image, Rebuilt, Sandbox, ServiceHandle
+from kata.sandbox.base import AppHandle, Image, NoApp, Rebuilt, Sandbox, ServiceHandle
 from kata.scoring import apply_needs, points_for, score
 from kata.stack import detect, tip_for
 from kata.stages import StageContext, get_stage
@@ -118,28 +118,36 @@ def grade(
     ahead: _ServicesAhead | None = None
     try:
         try:
-            dockerfile = repo.dockerfile()  # a repo without one starts no service
+            document = exercise.app.kind == "document"  # nothing to build or start
+            dockerfile = None if document else repo.dockerfile()  # none: no service starts
             ahead = _ServicesAhead(exercise, sandbox)
-            with run.phase("build", str(dockerfile.relative_to(repo.path))):
-                image = sandbox.build(
-                    repo.build_context(),
-                    str(dockerfile),
-                    exercise.limits.build_timeout_s,
-                    lambda line: emit(LogLine("build", line)),
-                    cache_tag=_cache_tag(exercise, repo),
-                )
+            if dockerfile is not None:
+                with run.phase("build", str(dockerfile.relative_to(repo.path))):
+                    image = sandbox.build(
+                        repo.build_context(),
+                        str(dockerfile),
+                        exercise.limits.build_timeout_s,
+                        lambda line: emit(LogLine("build", line)),
+                        cache_tag=_cache_tag(exercise, repo),
+                    )
             if exercise.services:  # the phase is what is left of their start after the build
                 with run.phase("services", ", ".join(exercise.services)):
                     services = ahead.wait()
             env = _app_env(exercise, services, repo.app.env)
             serve = exercise.app.kind == "server"
-            with run.phase("boot"):
-                app = sandbox.start_app(image, env, exercise.app.port, serve=serve,
-                                        command=repo.app.argv, init=exercise.app.init)
-                if serve:
-                    boot_s = wait_ready(app, exercise.app.readiness)
+            if document:
+                app = NoApp()
+            else:
+                with run.phase("boot"):
+                    assert image is not None
+                    app = sandbox.start_app(image, env, exercise.app.port, serve=serve,
+                                            command=repo.app.argv, init=exercise.app.init)
+                    if serve:
+                        boot_s = wait_ready(app, exercise.app.readiness)
 
-            files = RepoFiles(repo.path, repo.build_context().relative_to(repo.path).as_posix())
+            # a document's folder: kata.toml's context, else the root (no Dockerfile to follow)
+            context = repo.path if document and not repo.app.context else repo.build_context()
+            files = RepoFiles(repo.path, context.relative_to(repo.path).as_posix())
             rebuild = _rebuilder(sandbox, app, repo, exercise.limits.build_timeout_s)
 
             def ready(timeout_s: float | None = None) -> None:
@@ -310,10 +318,11 @@ def _rebuilder(sandbox: Sandbox, app: AppHandle, repo: Repo,
     """A grader's rebuild: a copy of the build context with files added (a code change, a
     planted secret), built with the grade's Dockerfile, limits and network rules, tagged
     apart from the graded image and removed with the run."""
-    context, dockerfile = repo.build_context(), repo.dockerfile()
     made = itertools.count(1)
 
     def rebuild(add: dict[str, str]) -> Rebuilt:
+        # found when asked: a document exercise's repository has no Dockerfile
+        context, dockerfile = repo.build_context(), repo.dockerfile()
         with tempfile.TemporaryDirectory(prefix="kata-rebuild-") as tmp:
             copy = Path(tmp) / "context"
             shutil.copytree(context, copy, symlinks=True)

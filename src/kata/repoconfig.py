@@ -210,9 +210,11 @@ def check_config(exercise: Exercise, app: AppConfig) -> None:
     if exercise.app.kind != "server":
         for key in ("port", "health"):
             if getattr(app, key) is not None:
+                what = ("a document (nothing runs)" if exercise.app.kind == "document"
+                        else "a command (kata runs it once per check)")
                 raise KataTomlInvalid(
-                    f"kata.toml: `{key}` is for apps that serve, and {exercise.id}'s app is a "
-                    "command (kata runs it once per check)", f"remove `{key}` from kata.toml")
+                    f"kata.toml: `{key}` is for apps that serve, and {exercise.id}'s app is "
+                    f"{what}", f"remove `{key}` from kata.toml")
     probe = exercise.app.readiness.probe
     if app.health is not None and probe != "http":
         raise KataTomlInvalid(
@@ -324,6 +326,10 @@ def _shown(value: Any) -> str:
 def exercise_note(exercise: Exercise) -> str:
     """What `kata show <id>` says about kata.toml for this exercise: the facts its env
     templates may name."""
+    if exercise.app.kind == "document":  # nothing of the learner's runs: no env to give
+        return "\n".join(["## kata.toml", "", "A repository may name the exercise in "
+                          '`kata.toml` (`exercise = "…"`), or the folder that holds the '
+                          'document (`context = "…"`).'])
     lines = ["## kata.toml", "",
              "A repository not written for kata can say how to build and run it in "
              "`kata.toml` (`kata show kata.toml` lists every key)."]

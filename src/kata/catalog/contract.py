@@ -8,10 +8,18 @@ from pathlib import Path
 from kata.catalog.models import Exercise
 
 TEMPLATE = Path(__file__).with_name("runtime_contract.md")
+DOCUMENT = """## The runtime contract
+
+kata builds and starts nothing of yours: it reads the files the spec names from your
+repository, each up to 1 MB; a link that leaves the repository reads as missing. kata.toml
+at the root may name the exercise: `exercise = "…"`.
+"""
 
 
 def runtime_contract(ex: Exercise) -> str:
     app = ex.app
+    if app.kind == "document":  # no Dockerfile, port or environment: only the files
+        return DOCUMENT
     env = [f"- `PORT` = `{app.port}`"] if app.kind == "server" else []
     for name, svc in ex.services.items():
         # a service's first export is the contract; the rest are conveniences, on one line

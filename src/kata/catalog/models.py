@@ -29,7 +29,10 @@ class Readiness(_Strict):
 
 
 class App(_Strict):
-    kind: Literal["server", "cli"] = "server"
+    # server: kata starts the image and talks to its port; cli: kata runs the image as a
+    # command; document: the repository itself is graded (a design document), nothing is
+    # built or started but the exercise's services.
+    kind: Literal["server", "cli", "document"] = "server"
     port: int = 8000
     readiness: Readiness = Readiness()
     data_dir: str | None = None  # cli: a volume kept across runs, mounted here
@@ -179,6 +182,16 @@ class Exercise(_Strict):
             if problem := check_thresholds(r.grader, r.thresholds):
                 raise ValueError(f"requirement {r.id!r} (grader {r.grader}): thresholds: "
                                  f"{problem}")
+        return self
+
+    @model_validator(mode="after")
+    def _documents_have_no_app_graders(self) -> Exercise:
+        if self.app.kind == "document":
+            for r in self.requirements:
+                if r.grader in ("boot", "schema", "load"):  # they talk to a running app
+                    raise ValueError(
+                        f"requirement {r.id!r}: grader {r.grader!r} needs an app, and a "
+                        "document exercise has none; use grader = \"contract\"")
         return self
 
     @model_validator(mode="after")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple, Protocol
+from typing import NamedTuple, NoReturn, Protocol
 
 
 class Address(NamedTuple):
@@ -170,6 +170,46 @@ class AppHandle(Protocol):
         ``entrypoint`` replaces the image's ENTRYPOINT and kata.toml's command, as
         `docker run --entrypoint` does (e.g. ``["sh", "-c"]`` to run a shell line)."""
         ...
+
+    def start_again(self, port: int, env: dict[str, str], entrypoint: list[str] | None = None,
+                    command: list[str] | None = None, user: str | None = None,
+                    read_only: bool = False, tmpfs: list[str] | None = None) -> AppHandle:
+        """A second container of the app's image, started as a server the way another
+        runtime would start it (a Kubernetes Deployment's container): ``env`` only, not the
+        app's; ``entrypoint``/``command`` replace ENTRYPOINT/CMD as `docker run
+        --entrypoint … IMAGE …` does; ``user`` (`--user`), ``read_only`` (`--read-only`)
+        and ``tmpfs`` (writable in-memory mount points). Same limits, network and labels as
+        the app: removed with the run. The handle answers on ``port``."""
+        ...
+
+
+class NoApp:
+    """The app of a document exercise: there is none. The repository itself is graded
+    (``GradedApp.files``); a grader that reaches for a running app is kata's bug, so each
+    such call says so instead of failing as the learner's."""
+
+    port = 0
+    address = Address("127.0.0.1", 0)
+
+    def _none(self, *_: object, **__: object) -> NoReturn:
+        raise RuntimeError("a document exercise has no app to run or reach (grader bug)")
+
+    def running(self) -> bool:
+        return True  # nothing can crash: the checks between requirements pass
+
+    def exit_status(self) -> tuple[int | None, bool]:
+        return None, False
+
+    def logs(self, tail_bytes: int = 4000, tail_lines: int = 200) -> str:
+        return ""
+
+    def listening(self) -> list[tuple[str, int]] | None:
+        return None
+
+    def limits_hit(self) -> list[str]:
+        return []
+
+    restart = stop = health = image_facts = image_contains = run = start_again = _none
 
 
 class Sandbox(Protocol):

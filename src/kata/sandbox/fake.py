@@ -85,6 +85,11 @@ class FakeApp:
             entrypoint: list[str] | None = None) -> Completed:
         return Completed(args, 0, "", "")
 
+    def start_again(self, port: int, env: dict[str, str], entrypoint: list[str] | None = None,
+                    command: list[str] | None = None, user: str | None = None,
+                    read_only: bool = False, tmpfs: list[str] | None = None) -> FakeApp:
+        return FakeApp(port=port)
+
 
 @dataclass
 class FakeSandbox:
