@@ -33,6 +33,8 @@ SOLUTIONS = {"cache-layer-node": ("cache-layer", "node"),
              # one multi-document file, a digest, args, tcpSocket liveness, base64 data
              "k8s-deploy-node": ("k8s-deploy", "node"),
              "ecommerce-microservices-node": ("ecommerce-microservices", "node"),
+             # it queues on RabbitMQ (the reference on Redis): both queues graded
+             "task-scheduler-node": ("task-scheduler", "node"),
              # graphql-api's reference is Node (Apollo), so its other stack is Python
              "graphql-api-python": ("graphql-api", "python"),
              # a document has no stack: the second solution is a differently written design
