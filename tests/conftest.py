@@ -21,6 +21,9 @@ def docker_available() -> bool:
         return False
 
 
+VARIANT_TEST = "test_variant_scores_exactly"
+
+
 @pytest.hookimpl(trylast=True)  # after `-m` deselection: `-m "not docker"` needs no engine
 def pytest_collection_modifyitems(config, items):
     if any("docker" in item.keywords for item in items) and not docker_available():
@@ -30,6 +33,30 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "docker" in item.keywords:
                 item.add_marker(skip)
+    # The variant tests last: their verification grades in the background meanwhile.
+    items.sort(key=lambda item: getattr(item, "originalname", "") == VARIANT_TEST)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def verification(request: pytest.FixtureRequest):
+    """Every variant the session selected, graded from its first test on (_verification)."""
+    from _verification import Verification
+
+    wanted: dict[str, list[str]] = {}
+    for item in request.session.items:
+        if (getattr(item, "originalname", "") == VARIANT_TEST
+                and item.get_closest_marker("skip") is None):
+            params = item.callspec.params
+            wanted.setdefault(params["exercise_id"], []).append(params["mutant"] or "reference")
+    if request.config.rootpath != ROOT or not wanted:
+        yield None
+        return
+    jobs = int(os.environ.get("KATA_VERIFY_JOBS", "1"))
+    running = Verification(wanted, request.getfixturevalue("tmp_path_factory").mktemp("verify"),
+                           jobs)
+    running.start()
+    yield running
+    running.cancel()
 
 
 @pytest.fixture(scope="session")

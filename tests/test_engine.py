@@ -214,6 +214,35 @@ def test_a_failed_build_stops_the_services_starting_beside_it(repo):
     assert sandbox.calls[-1] == "close" and sandbox.closed == 1
 
 
+def test_a_compose_unit_is_started_by_the_sandbox_and_its_services_reach_the_graders(tmp_path):
+    (tmp_path / "compose.yaml").write_text("services: {}\n")  # read by the real sandbox only
+    sandbox = FakeSandbox()
+    seen: dict[str, object] = {}
+
+    @stage("fake-unit")
+    def _unit(ctx):
+        seen["services"], seen["port"] = sorted(ctx.services), ctx.app.port
+        return [Outcome(r.id, Status.PASS, "ok") for r in ctx.requirements]
+
+    exercise = _exercise(
+        services={}, app={"kind": "compose", "gateway": "gateway", "port": 8080,
+                          "readiness": {"probe": "none"}},
+        requirements=[{"id": "u", "title": "U", "points": 10, "grader": "fake-unit"}])
+    report, _ = _grade(exercise, Repo(path=tmp_path), sandbox)  # no Dockerfile: none needed
+    assert report.problem is None, report.problem
+    assert sandbox.calls == ["unit:gateway", "close"]
+    assert seen == {"services": ["db"], "port": 8080}
+    assert report.problem is None and report.score.earned == 10
+    assert [p.name for p in report.phases] == ["build", "boot", "fake-unit"]
+
+
+def test_compose_needs_a_gateway_and_only_compose_names_one():
+    with pytest.raises(ValueError, match="gateway"):
+        _exercise(app={"kind": "compose"})
+    with pytest.raises(ValueError, match="gateway"):
+        _exercise(app={"kind": "server", "gateway": "gateway"})
+
+
 def test_a_document_exercise_builds_and_starts_nothing_but_its_services(tmp_path):
     """kind = "document": a repository without a Dockerfile is graded from its files; the
     exercise's services still start (a parser the graders call), and no app is."""

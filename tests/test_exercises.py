@@ -3,15 +3,14 @@ scores full marks, and every mutant loses exactly the requirements it declares �
 by the real engine in real Docker, in every run.
 
 The selected variants are graded once per session, each exercise's in one process of its
-own (the graders' imports paid once per exercise), KATA_VERIFY_JOBS exercises at a time
-(scripts/test sets 2: a grade waits on Docker much of its time; a measuring phase — load,
-a timed requirement — still runs alone on the host, `kata.gate`). Each test judges its
-variant's report."""
+own (the graders' imports paid once per exercise), from the session's start, beside the
+other tests (one exercise at a time), then KATA_VERIFY_JOBS at a time once these tests,
+which run last, wait for them (scripts/test sets 2: a grade waits on Docker much of its
+time; a measuring phase — load, a timed requirement — still runs alone on the host,
+`kata.gate`). See tests/_verification.py. Each test judges its variant's report."""
 
 from __future__ import annotations
 
-import os
-from collections import defaultdict
 from pathlib import Path
 
 import pytest
@@ -22,7 +21,7 @@ from kata.mutants import load_mutants
 from kata.repo import open_repo
 from kata.report import Report
 from kata.sandbox.docker import DockerSandbox, connect
-from kata.verify import VariantResult, verify_in_processes
+from kata.verify import VariantResult
 
 CATALOG = load_catalog()
 VARIANTS = [
@@ -48,15 +47,10 @@ def grade_folder(exercise_id: str, folder: Path, **options):
 
 
 @pytest.fixture(scope="session")
-def reports(request, tmp_path_factory) -> dict[tuple[str, str], Report | str]:
-    """The report of every variant this session selected, graded all at once."""
-    wanted: dict[str, list[str]] = defaultdict(list)
-    for item in request.session.items:
-        if getattr(item, "originalname", "") == "test_variant_scores_exactly":
-            params = item.callspec.params
-            wanted[params["exercise_id"]].append(params["mutant"] or "reference")
-    jobs = int(os.environ.get("KATA_VERIFY_JOBS", "1"))
-    return verify_in_processes(wanted, tmp_path_factory.mktemp("verify"), jobs=jobs)
+def reports(verification) -> dict[tuple[str, str], Report | str]:
+    """The report of every variant this session selected: graded in the background since
+    the session began (conftest's ``verification``), waited for here."""
+    return verification.reports()
 
 
 @pytest.mark.docker

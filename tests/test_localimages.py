@@ -74,6 +74,20 @@ def test_the_slow_upstream_is_kata_s_own_image_built_on_python_slim():
     assert {"server.py", "ready.py"} <= {p.name for p in folder.iterdir()}
 
 
+def test_the_callback_recorder_is_kata_s_own_image_and_rabbitmq_a_debian_stand_in():
+    """kata/callback-recorder is built from its folder FROM the python slim image (with a
+    registry too); rabbitmq:3 is a stand-in from Debian's package, like redis:7."""
+    recorder = localimages.CALLBACK_RECORDER
+    assert recorder in localimages.DEFAULT_IMAGES and "rabbitmq:3" in localimages.DEFAULT_IMAGES
+    assert localimages.resolve_order([recorder]) == ["kata-base:bookworm", "python:3.12-slim",
+                                                     recorder]
+    folder = localimages.own_image_folder(recorder)
+    assert folder is not None
+    assert "FROM python:3.12-slim" in (folder / "Dockerfile").read_text().splitlines()
+    assert localimages.own_image_folder("rabbitmq:3") is None  # an official image's name
+    assert localimages.canonical_name("rabbitmq:3.10") == "rabbitmq:3"
+
+
 def test_default_images_are_known():
     known = localimages.known_images()
     assert set(localimages.DEFAULT_IMAGES) <= set(known)
@@ -90,7 +104,9 @@ def client():
         pytest.skip(f"Docker is not available: {exc}")
     localimages.ensure_images(["python:3.12-slim", "postgres:15", "redis:7",
                                localimages.OIDC_PROVIDER, localimages.SLOW_UPSTREAM,
-                               localimages.SEARCH, localimages.KAFKA], log=lambda _: None)
+                               localimages.SEARCH, "rabbitmq:3",
+                               localimages.CALLBACK_RECORDER, localimages.KAFKA],
+                              log=lambda _: None)
     return client
 
 
@@ -318,5 +334,75 @@ def test_kafka_service_serves_a_consumer_group_across_a_member_that_died(client)
         assert code == 0, rest
         assert sorted(first.split() + rest.split()) == sorted(line.split()[0].encode()
                                                               for line in sent)
+
+
+@pytest.mark.docker
+def test_callback_recorder_records_arrivals_and_caps_what_it_keeps(client):
+    """kata/callback-recorder: ready by a real query; a POST to /hooks/... is recorded with
+    its arrival on the host's clocks and its JSON body; ?status= chooses the answer; a body
+    over the cap is answered but not parsed; other paths are not recorded; reset clears."""
+    import httpx
+
+    container = client.containers.run(localimages.CALLBACK_RECORDER, detach=True,
+                                      labels=TEST_LABELS)
+    try:
+        ready = _exec_until(container, ["python", "/srv/recorder/recorder_ready.py"],
+                            lambda code, out: code == 0)
+        assert b"ready" in ready.output
+        container.reload()
+        ip = container.attrs["NetworkSettings"]["IPAddress"]
+        with httpx.Client(base_url=f"http://{ip}:8080", timeout=10) as rec:
+            def calls(path: str) -> dict:
+                return rec.get("/_admin/calls", params={"path": path}).json()
+
+            before_wall, before_mono = time.time(), time.monotonic()
+            assert rec.post("/hooks/a", json={"task_id": "t1", "attempt": 1}).status_code == 200
+            assert rec.post("/hooks/a?status=503", json={"n": 2}).status_code == 503
+            assert rec.post("/hooks/a", content=b"x" * 5000).status_code == 200
+            assert rec.post("/elsewhere", json={}).status_code == 404
+            assert rec.get("/hooks/a").status_code == 405
+            got = calls("/hooks/a")
+            assert got["count"] == 3 and got["dropped"] == 0
+            first, second, big = got["calls"]
+            assert first["body"] == {"task_id": "t1", "attempt": 1}
+            assert second["body"] == {"n": 2}
+            assert big["body"] is None and len(big["text"]) == 4096  # capped, unparsed
+            # the container's clocks are the host's: wall and monotonic agree with ours
+            assert before_wall - 0.5 <= first["at"] <= time.time() + 0.5
+            assert before_mono - 0.5 <= first["mono"] <= time.monotonic() + 0.5
+            assert first["mono"] <= second["mono"] <= big["mono"]
+            assert calls("/elsewhere")["count"] == 0
+            assert rec.delete("/_admin/calls").json() == {"reset": True}
+            assert calls("/hooks/a")["count"] == 0
+    finally:
+        container.remove(force=True, v=True)
+
+
+@pytest.mark.docker
+def test_rabbitmq_speaks_amqp_within_seconds(client):
+    """rabbitmq:3 (Debian's 3.10): task-scheduler's ready command (bash and coreutils, as
+    in the official image) sees the broker's Connection.Start answer to AMQP 0-9-1's
+    protocol header within 30 s of the start (about 5 s here), and guest/guest is let in
+    from another host (the official image's default; Debian's allows only loopback)."""
+    import socket
+
+    from kata.catalog import load_catalog
+
+    ready = load_catalog().get("task-scheduler").services["rabbitmq"].ready
+    container = client.containers.run("rabbitmq:3", detach=True, labels=TEST_LABELS)
+    try:
+        started = time.monotonic()
+        _exec_until(container, ready, lambda code, out: code == 0, seconds=30)
+        assert time.monotonic() - started < 30
+        assert container.exec_run(["bash", "-c", ready[-1].replace("5672", "5673")]
+                                  ).exit_code != 0  # the check can fail: no broker there
+        conf = container.exec_run(["rabbitmq-diagnostics", "-q", "environment"]).output
+        assert b"{loopback_users,[]}" in conf.replace(b" ", b"").replace(b"\n", b"")
+        container.reload()
+        ip = container.attrs["NetworkSettings"]["IPAddress"]
+        with socket.create_connection((ip, 5672), timeout=5) as s:  # from outside too
+            s.sendall(b"AMQP\x00\x00\x09\x01")
+            frame = s.recv(11)
+        assert frame[0] == 1 and frame[7:11] == b"\x00\x0a\x00\x0a"  # Connection.Start
     finally:
         container.remove(force=True, v=True)

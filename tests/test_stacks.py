@@ -31,8 +31,18 @@ SOLUTIONS = {"cache-layer-node": ("cache-layer", "node"),
              "ci-pipeline-node": ("ci-pipeline", "node"),
              # kafkajs, eachBatch, one multi-row INSERT per 500 messages
              "event-stream-node": ("event-stream", "node"),
+             "url-shortener-node": ("url-shortener", "node"),
+             # one multi-document file, a digest, args, tcpSocket liveness, base64 data
+             "k8s-deploy-node": ("k8s-deploy", "node"),
+             "ecommerce-microservices-node": ("ecommerce-microservices", "node"),
+             # it queues on RabbitMQ (the reference on Redis): both queues graded
+             "task-scheduler-node": ("task-scheduler", "node"),
              # graphql-api's reference is Node (Apollo), so its other stack is Python
-             "graphql-api-python": ("graphql-api", "python")}
+             "graphql-api-python": ("graphql-api", "python"),
+             # a document has no stack: the second solution is a differently written design
+             # (setext headings, table figures, a method/path table, HTTP-message blocks,
+             # erDiagram and architecture-beta diagrams)
+             "system-design-alt": ("system-design", None)}
 # What a Python learner is told, and a Node or Go learner must never be.
 PYTHON_ONLY = re.compile(r"FastAPI|Pydantic|HTTPException|uvicorn|asyncio|argparse|sys\.|"
                          r"sqlite3\.connect|Field\(|Query\(|status_code=|Response\(", re.I)

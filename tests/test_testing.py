@@ -132,3 +132,21 @@ def test_a_request_without_a_body_is_said_without_a_trailing_space():
 
     r = httpx.Response(404, request=httpx.Request("GET", "http://app:8000/products/7"))
     assert said(r) == "GET /products/7"
+
+
+def test_credentials_are_said_when_the_test_is_about_them():
+    """Auth graders name the headers they sent (or that none was), so a 401 is explained."""
+    from kata.testing import expect, said
+
+    def answer(**headers: str) -> httpx.Response:
+        req = httpx.Request("GET", "http://app:8000/me", headers=headers)
+        return httpx.Response(401, request=req)
+
+    shown = ("authorization", "cookie")
+    assert said(answer(authorization="Bearer abc"), shown) == "GET /me [Authorization: Bearer abc]"
+    assert said(answer(authorization="Bearer abc", cookie="sid=1"), shown) == (
+        "GET /me [Authorization: Bearer abc; Cookie: sid=1]")
+    assert said(answer(), shown) == "GET /me [no Authorization or Cookie]"
+    assert said(answer(authorization="Bearer abc")) == "GET /me"  # not asked: not shown
+    with pytest.raises(AssertionError, match=r"^GET /me \[no Authorization\] → expected 200"):
+        expect(answer(), 200, headers=("authorization",))

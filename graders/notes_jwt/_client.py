@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import httpx
 
+from kata import testing
 from kata.testing import GradedApp, describe, trim
 
 from . import _jwt
@@ -22,28 +24,11 @@ SLACK_S = 120  # clock skew between kata and the app's container, and the reques
 WORDS = ("groceries", "ideas", "meeting", "books", "travel", "recipes", "todo", "gifts")
 
 
-def said(r: httpx.Response) -> str:
-    """`POST /notes {"title":"x"}` — the request behind a response."""
-    req = r.request
-    body = req.content.decode("utf-8", "replace")
-    auth = req.headers.get("authorization")
-    token = f" [Authorization: {trim(auth, 60)}]" if auth else " [no Authorization]"
-    return trim(f"{req.method} {req.url.raw_path.decode()}{token} {body}", 240)
-
-
-def expect(r: httpx.Response, *codes: int, why: str = "") -> None:
-    """Fail unless the status is one of ``codes``; ``why`` says what the request tests."""
-    if r.status_code not in codes:
-        want = " or ".join(str(c) for c in codes)
-        because = f" ({why})" if why else ""
-        raise AssertionError(f"{said(r)}{because} → expected {want}, got {describe(r)}")
-
-
-def json_of(r: httpx.Response) -> Any:
-    try:
-        return r.json()
-    except ValueError:
-        raise AssertionError(f"{said(r)} → expected a JSON body, got {describe(r)}") from None
+# The token is what these tests are about: each failure shows the one it sent, or none.
+SHOWN = ("authorization",)
+said = partial(testing.said, headers=SHOWN)
+expect = partial(testing.expect, headers=SHOWN)
+json_of = partial(testing.json_of, headers=SHOWN)
 
 
 def expect_detail(r: httpx.Response, status: int, why: str) -> None:

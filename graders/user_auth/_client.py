@@ -6,38 +6,19 @@ a message the learner can act on: what was sent, what was expected, what came ba
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import httpx
 
-from kata.testing import GradedApp, describe, trim
+from kata import testing
+from kata.testing import GradedApp, describe
 
-REDACTED = ("authorization", "cookie")
-
-
-def said(r: httpx.Response) -> str:
-    """`POST /auth/login {"email": …} [Cookie: sid=…]` — the request behind a response."""
-    req = r.request
-    body = req.content.decode("utf-8", "replace")
-    creds = [f"{name.title()}: {trim(req.headers[name], 50)}" for name in REDACTED
-             if name in req.headers]
-    extra = f" [{'; '.join(creds)}]" if creds else ""
-    return trim(f"{req.method} {req.url.raw_path.decode()}{extra} {body}", 260)
-
-
-def expect(r: httpx.Response, *codes: int, why: str = "") -> None:
-    """Fail unless the status is one of ``codes``; ``why`` says what the request tests."""
-    if r.status_code not in codes:
-        want = " or ".join(str(c) for c in codes)
-        because = f" ({why})" if why else ""
-        raise AssertionError(f"{said(r)}{because} → expected {want}, got {describe(r)}")
-
-
-def json_of(r: httpx.Response) -> Any:
-    try:
-        return r.json()
-    except ValueError:
-        raise AssertionError(f"{said(r)} → expected a JSON body, got {describe(r)}") from None
+# Credentials are what these tests are about: each failure shows the ones it sent.
+SHOWN = ("authorization", "cookie")
+said = partial(testing.said, headers=SHOWN)
+expect = partial(testing.expect, headers=SHOWN)
+json_of = partial(testing.json_of, headers=SHOWN)
 
 
 def expect_detail(r: httpx.Response, status: int, why: str) -> None:

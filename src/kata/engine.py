@@ -119,8 +119,18 @@ def grade(
     try:
         try:
             document = exercise.app.kind == "document"  # nothing to build or start
-            dockerfile = None if document else repo.dockerfile()  # none: no service starts
+            compose = exercise.app.kind == "compose"  # the unit is the learner's compose file
+            # none: no service starts
+            dockerfile = None if document or compose else repo.dockerfile()
             ahead = _ServicesAhead(exercise, sandbox)
+            if compose:
+                with run.phase("build", "compose"):
+                    unit = sandbox.start_unit(
+                        _unit_root(repo), exercise.app.gateway, exercise.app.port,
+                        exercise.limits.build_timeout_s,
+                        lambda line: emit(LogLine("build", line)),
+                        cache_tag=_cache_tag(exercise, repo))
+                image, app, services = unit.image, unit.app, dict(unit.services)
             if dockerfile is not None:
                 with run.phase("build", str(dockerfile.relative_to(repo.path))):
                     image = sandbox.build(
@@ -132,11 +142,15 @@ def grade(
                     )
             if exercise.services:  # the phase is what is left of their start after the build
                 with run.phase("services", ", ".join(exercise.services)):
-                    services = ahead.wait()
+                    services = {**ahead.wait(), **services}
             env = _app_env(exercise, services, repo.app.env)
-            serve = exercise.app.kind == "server"
+            serve = exercise.app.kind in ("server", "compose")
             if document:
                 app = NoApp()
+            elif compose:
+                assert app is not None
+                with run.phase("boot", exercise.app.gateway):
+                    boot_s = wait_ready(app, exercise.app.readiness)
             else:
                 with run.phase("boot"):
                     assert image is not None
@@ -145,8 +159,9 @@ def grade(
                     if serve:
                         boot_s = wait_ready(app, exercise.app.readiness)
 
-            # a document's folder: kata.toml's context, else the root (no Dockerfile to follow)
-            context = repo.path if document and not repo.app.context else repo.build_context()
+            # a document's or a unit's folder: kata.toml's context, else the root (no
+            # Dockerfile to follow)
+            context = _unit_root(repo) if document or compose else repo.build_context()
             files = RepoFiles(repo.path, context.relative_to(repo.path).as_posix())
             rebuild = _rebuilder(sandbox, app, repo, exercise.limits.build_timeout_s)
 
@@ -216,6 +231,12 @@ def grade(
                      "counted, so this score is not your grade")
     report.notes = notes
     return report
+
+
+def _unit_root(repo: Repo) -> Path:
+    """Where a compose unit's file (or a document) is: kata.toml's ``context``, else the
+    repository root (a unit's Dockerfiles may all be in subfolders)."""
+    return repo.build_context() if repo.app.context else repo.path
 
 
 def _kept_note(run_id: str, app: AppHandle, services: dict[str, ServiceHandle],
@@ -321,7 +342,7 @@ def _rebuilder(sandbox: Sandbox, app: AppHandle, repo: Repo,
     made = itertools.count(1)
 
     def rebuild(add: dict[str, str]) -> Rebuilt:
-        # found when asked: a document exercise's repository has no Dockerfile
+        # found when asked: a document's or a compose unit's repository may have none
         context, dockerfile = repo.build_context(), repo.dockerfile()
         with tempfile.TemporaryDirectory(prefix="kata-rebuild-") as tmp:
             copy = Path(tmp) / "context"

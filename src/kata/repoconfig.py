@@ -207,7 +207,7 @@ def render_env(env: dict[str, str], facts: dict[str, dict[str, str]]) -> dict[st
 
 def check_config(exercise: Exercise, app: AppConfig) -> None:
     """What kata.toml says fits the exercise it is graded for (before anything starts)."""
-    if exercise.app.kind != "server":
+    if exercise.app.kind in ("cli", "document"):  # server and compose serve
         for key in ("port", "health"):
             if getattr(app, key) is not None:
                 what = ("a document (nothing runs)" if exercise.app.kind == "document"
@@ -326,6 +326,10 @@ def _shown(value: Any) -> str:
 def exercise_note(exercise: Exercise) -> str:
     """What `kata show <id>` says about kata.toml for this exercise: the facts its env
     templates may name."""
+    if exercise.app.kind == "document":  # nothing of the learner's runs: no env to give
+        return "\n".join(["## kata.toml", "", "A repository may name the exercise in "
+                          '`kata.toml` (`exercise = "…"`), or the folder that holds the '
+                          'document (`context = "…"`).'])
     lines = ["## kata.toml", "",
              "A repository not written for kata can say how to build and run it in "
              "`kata.toml` (`kata show kata.toml` lists every key)."]

@@ -207,28 +207,38 @@ def describe(r: httpx.Response) -> str:
     return f"{r.status_code} {trim(r.text, 160)}".strip()
 
 
-def said(r: httpx.Response) -> str:
-    """`POST /items {"name":"pen"}` — the request behind a response, as one short line."""
+def said(r: httpx.Response, headers: tuple[str, ...] = ()) -> str:
+    """`POST /items {"name":"pen"}` — the request behind a response, as one short line.
+    ``headers`` names request headers worth showing, when the test is about them
+    (credentials): `GET /me [Authorization: Bearer eyJ…]`, or `[no Authorization]`."""
     req = r.request
     body = req.content.decode("utf-8", "replace")
-    return trim(f"{req.method} {req.url.raw_path.decode()} {body}".strip(), 200)
+    shown = [f"{name.title()}: {trim(req.headers[name], 60)}" for name in headers
+             if name in req.headers]
+    if headers and not shown:
+        shown = ["no " + " or ".join(name.title() for name in headers)]
+    extra = f" [{'; '.join(shown)}]" if shown else ""
+    return trim(f"{req.method} {req.url.raw_path.decode()}{extra} {body}".strip(),
+                260 if headers else 200)
 
 
-def expect(r: httpx.Response, *codes: int, why: str = "") -> None:
+def expect(r: httpx.Response, *codes: int, why: str = "", headers: tuple[str, ...] = ()) -> None:
     """Fail unless the status is one of ``codes``, naming the request and, in ``why``,
     what it tests: `POST /items {…} (a duplicate name) → expected 409, got 200 {…}`."""
     if r.status_code not in codes:
         want = " or ".join(str(c) for c in codes)
         because = f" ({why})" if why else ""
-        raise AssertionError(f"{said(r)}{because} → expected {want}, got {describe(r)}")
+        raise AssertionError(
+            f"{said(r, headers)}{because} → expected {want}, got {describe(r)}")
 
 
-def json_of(r: httpx.Response) -> Any:
+def json_of(r: httpx.Response, headers: tuple[str, ...] = ()) -> Any:
     """The body as JSON; a body that is not JSON fails the test as the app's answer."""
     try:
         return r.json()
     except ValueError:
-        raise AssertionError(f"{said(r)} → expected a JSON body, got {describe(r)}") from None
+        raise AssertionError(
+            f"{said(r, headers)} → expected a JSON body, got {describe(r)}") from None
 
 
 def is_int(value: Any) -> bool:
@@ -436,6 +446,20 @@ class GradedApp:
         (`docker run --entrypoint`): ``app.run("-c", line, entrypoint=["sh"])``."""
         return self.handle.run(list(args), stdin=stdin, timeout_s=timeout_s, env=env,
                                fresh=fresh, entrypoint=entrypoint)
+
+    def start_again(self, port: int, env: dict[str, str], entrypoint: list[str] | None = None,
+                    command: list[str] | None = None, user: str | None = None,
+                    read_only: bool = False, tmpfs: list[str] | None = None) -> GradedApp:
+        """The app's image started a second time as a server, the way another runtime
+        would start it (a Kubernetes Deployment's container): only ``env`` (not the
+        exercise's), ``entrypoint``/``command`` replacing ENTRYPOINT/CMD (`docker run
+        --entrypoint`), ``user``, a ``read_only`` root filesystem with ``tmpfs`` mount
+        points. It answers on ``port`` at the returned app's ``address`` (its ``http`` is
+        capped and records evidence as this one's); it has the app's limits and network
+        and is removed with the run. The caller waits for it to answer."""
+        handle = self.handle.start_again(port, env, entrypoint=entrypoint, command=command,
+                                         user=user, read_only=read_only, tmpfs=tmpfs)
+        return GradedApp(handle=handle, services={}, seed=self.seed)
 
     @contextmanager
     def outage(self, name: str, ready_timeout_s: float = 60) -> Iterator[None]:

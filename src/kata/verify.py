@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -117,18 +118,25 @@ def verify_exercise(
 
 
 # -- several exercises at once ----------------------------------------------------------
-def verify_in_processes(wanted: dict[str, list[str]], out: Path, jobs: int = 2,
+def verify_in_processes(wanted: dict[str, list[str]], out: Path,
+                        jobs: int | Callable[[], int] = 2,
+                        cancel: threading.Event | None = None,
                         ) -> dict[tuple[str, str], Report | str]:
     """Grade the named variants ("reference" or a mutant's name) of each exercise, ``jobs``
     exercises at a time, each in a process of its own (pytest and schemathesis run in the
     grading process and are not thread-safe). Measuring phases still run alone host-wide.
+    ``jobs`` may be a callable, asked before each start: a pool that runs beside other work
+    can grow once that work is done. ``cancel`` stops it (its children are interrupted).
     Each (exercise, variant) maps to its report, or to why there is none (the log's tail)."""
     order = sorted(wanted, key=lambda e: -len(wanted[e]))  # the longest first packs best
     pending: list[str] = list(order)
     running: list[tuple[str, subprocess.Popen]] = []
+    allowed = jobs if callable(jobs) else (lambda: jobs)
     try:
         while pending or running:
-            while pending and len(running) < jobs:
+            if cancel is not None and cancel.is_set():
+                break
+            while pending and len(running) < allowed():
                 ex_id = pending.pop(0)
                 folder = out / ex_id
                 folder.mkdir(parents=True, exist_ok=True)

@@ -31,9 +31,11 @@ class Readiness(_Strict):
 class App(_Strict):
     # server: kata starts the image and talks to its port; cli: kata runs the image as a
     # command; document: the repository itself is graded (a design document), nothing is
-    # built or started but the exercise's services.
-    kind: Literal["server", "cli", "document"] = "server"
+    # built or started but the exercise's services; compose: the unit is the learner's
+    # compose file (kata.sandbox.compose), and kata reaches its `gateway` service at `port`.
+    kind: Literal["server", "cli", "document", "compose"] = "server"
     port: int = 8000
+    gateway: str = ""  # compose: the service graders talk to
     readiness: Readiness = Readiness()
     data_dir: str | None = None  # cli: a volume kept across runs, mounted here
     # Extra environment the exercise gives the app (beyond PORT and service URLs).
@@ -44,6 +46,13 @@ class App(_Strict):
     # kata's init (tini) runs as PID 1 and forwards signals; an exercise that grades the
     # image's own PID-1 handling (graceful shutdown) turns it off.
     init: bool = True
+
+    @model_validator(mode="after")
+    def _gateway_for_compose(self) -> App:
+        if (self.kind == "compose") != bool(self.gateway):
+            raise ValueError("`gateway` names the compose service graders reach: set it "
+                             "with kind = \"compose\", and only then")
+        return self
 
 
 class Service(_Strict):

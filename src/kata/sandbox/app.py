@@ -211,6 +211,13 @@ class DockerApp:
             self._drop_runner(runner)
         return completed
 
+    def start_again(self, port: int, env: dict[str, str], entrypoint: list[str] | None = None,
+                    command: list[str] | None = None, user: str | None = None,
+                    read_only: bool = False, tmpfs: list[str] | None = None) -> DockerApp:
+        return self.sandbox.start_again(self.image, port, env, entrypoint=entrypoint,
+                                        command=command, user=user, read_only=read_only,
+                                        tmpfs=tmpfs)
+
     def _drop_runner(self, runner: Container) -> None:
         with self._runner_lock:
             if self.runner is runner:

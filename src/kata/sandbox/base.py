@@ -109,6 +109,13 @@ class ServiceHandle(Protocol):
 
     def start(self) -> None: ...
 
+    def freeze(self) -> None:
+        """Pause every process of the service (fault injection: a downstream that accepts
+        connections and never answers); ``thaw`` resumes it."""
+        ...
+
+    def thaw(self) -> None: ...
+
 
 class AppHandle(Protocol):
     """The learner's app as the graders see it."""
@@ -171,6 +178,27 @@ class AppHandle(Protocol):
         `docker run --entrypoint` does (e.g. ``["sh", "-c"]`` to run a shell line)."""
         ...
 
+    def start_again(self, port: int, env: dict[str, str], entrypoint: list[str] | None = None,
+                    command: list[str] | None = None, user: str | None = None,
+                    read_only: bool = False, tmpfs: list[str] | None = None) -> AppHandle:
+        """A second container of the app's image, started as a server the way another
+        runtime would start it (a Kubernetes Deployment's container): ``env`` only, not the
+        app's; ``entrypoint``/``command`` replace ENTRYPOINT/CMD as `docker run
+        --entrypoint … IMAGE …` does; ``user`` (`--user`), ``read_only`` (`--read-only`)
+        and ``tmpfs`` (writable in-memory mount points). Same limits, network and labels as
+        the app: removed with the run. The handle answers on ``port``."""
+        ...
+
+
+@dataclass
+class Unit:
+    """A unit of several containers (``[app] kind = "compose"``): its gateway as the app,
+    the others as services graders may stop, freeze or exec in."""
+
+    app: AppHandle
+    services: dict[str, ServiceHandle]
+    image: Image  # the gateway's
+
 
 class NoApp:
     """The app of a document exercise: there is none. The repository itself is graded
@@ -198,7 +226,7 @@ class NoApp:
     def limits_hit(self) -> list[str]:
         return []
 
-    restart = stop = health = image_facts = image_contains = run = _none
+    restart = stop = health = image_facts = image_contains = run = start_again = _none
 
 
 class Sandbox(Protocol):
@@ -231,6 +259,12 @@ class Sandbox(Protocol):
                   command: list[str] | None = None, init: bool = True) -> AppHandle:
         """Start the app listening on ``port``; ``command`` replaces the image's CMD (for a
         CLI app: the program each run's arguments follow)."""
+        ...
+
+    def start_unit(self, root: Path, gateway: str, port: int, timeout_s: float,
+                   on_log: Callable[[str], None], cache_tag: str = "") -> Unit:
+        """Build and start the unit the compose file at ``root`` describes, contained as the
+        app is (``kata.sandbox.compose``); the ``gateway`` service answers at ``port``."""
         ...
 
     def close(self) -> None:

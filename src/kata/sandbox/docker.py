@@ -31,8 +31,9 @@ from kata.catalog.models import Limits
 from kata.errors import DockerUnavailable, ImageMissing
 from kata.sandbox import hostblock
 from kata.sandbox.app import DockerApp
-from kata.sandbox.base import Completed, Image
+from kata.sandbox.base import Completed, Image, Unit
 from kata.sandbox.build import build_image
+from kata.sandbox.compose import start_unit
 from kata.sandbox.containment import Watch, contained, starts_as_root
 from kata.sandbox.housekeeping import RunScope, reap_orphans
 from kata.sandbox.kept import publish
@@ -53,6 +54,9 @@ def connect() -> docker.DockerClient:
         ) from None
 
 
+AGAIN_TMPFS_MB = 64  # each writable mount point of a container start_again makes
+
+
 @dataclass
 class DockerSandbox:
     limits: Limits
@@ -64,6 +68,7 @@ class DockerSandbox:
     _closed: bool = False
     _watches: list[Watch] = field(default_factory=list)
     _root_images: dict[str, bool] = field(default_factory=dict)  # tag → starts as root
+    _again: int = 0  # containers started by start_again, for their names
 
     def __post_init__(self) -> None:
         self.scope = RunScope(self.client, self.run_id, keep=self.keep)
@@ -148,6 +153,41 @@ class DockerSandbox:
         if self.keep:
             publish(self, app)
         return app
+
+    def start_again(self, image: Image, port: int, env: dict[str, str],
+                    entrypoint: list[str] | None = None, command: list[str] | None = None,
+                    user: str | None = None, read_only: bool = False,
+                    tmpfs: list[str] | None = None) -> DockerApp:
+        """Another server container of the app's image, started as another runtime would
+        (``AppHandle.start_again``): the app's limits, network and labels, removed with the
+        run; a ``user`` other than root needs none of the capabilities a root image gets."""
+        self.ensure_network()
+        opts = self._contained(image)
+        if user is not None and user.split(":")[0].strip() not in ("", "0", "root"):
+            opts["cap_add"] = []
+        if user is not None:
+            opts["user"] = user
+        if read_only:
+            opts["read_only"] = True
+        if tmpfs:  # in memory: capped, and counted against the app's memory limit too
+            opts["tmpfs"] = {path: f"size={AGAIN_TMPFS_MB}m" for path in tmpfs}
+        self._again += 1
+        again = DockerApp(sandbox=self, image=image, port=port, env=env)
+        with self.scope.making():
+            again.container = self.client.containers.create(
+                image.tag, entrypoint=entrypoint, command=command,
+                name=f"kata-{self.run_id}-again-{self._again}", hostname="app",
+                environment=env, detach=True, **opts)
+        again.container.start()
+        again.watch = self._watch(again.container)
+        again.refresh_address()
+        return again
+
+    def start_unit(self, root: Path, gateway: str, port: int, timeout_s: float,
+                   on_log: Callable[[str], None], cache_tag: str = "") -> Unit:
+        """The learner's compose file as a unit of containers (``compose``), each contained
+        as the app is, on the run's network; the gateway is the app."""
+        return start_unit(self, root, gateway, port, timeout_s, on_log, cache_tag)
 
     def run_once(self, image: Image, args: list[str], stdin: str | None, timeout_s: float,
                  env: dict[str, str], entrypoint: list[str] | None = None) -> Completed:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kata.errors import RepoProblem
-from kata.sandbox.base import Address, Completed, Image, ImageFacts, Stopped
+from kata.sandbox.base import Address, Completed, Image, ImageFacts, Stopped, Unit
 
 
 @dataclass
@@ -32,6 +32,12 @@ class FakeService:
         self.stopped = True
 
     def start(self) -> None:
+        self.stopped = False
+
+    def freeze(self) -> None:
+        self.stopped = True
+
+    def thaw(self) -> None:
         self.stopped = False
 
 
@@ -85,6 +91,11 @@ class FakeApp:
             entrypoint: list[str] | None = None) -> Completed:
         return Completed(args, 0, "", "")
 
+    def start_again(self, port: int, env: dict[str, str], entrypoint: list[str] | None = None,
+                    command: list[str] | None = None, user: str | None = None,
+                    read_only: bool = False, tmpfs: list[str] | None = None) -> FakeApp:
+        return FakeApp(port=port)
+
 
 @dataclass
 class FakeSandbox:
@@ -119,6 +130,15 @@ class FakeSandbox:
         self.command = command
         return FakeApp(port=port, exit_code=self.app_exit_code, log=self.app_log,
                        listen=self.listen)
+
+    def start_unit(self, root: Path, gateway: str, port: int, timeout_s: float,
+                   on_log: Callable[[str], None], cache_tag: str = "") -> Unit:
+        self.calls.append(f"unit:{gateway}")
+        if self.build_problem:
+            raise self.build_problem
+        return Unit(app=FakeApp(port=port, exit_code=self.app_exit_code, log=self.app_log),
+                    services={"db": FakeService(name="db", host="db")},
+                    image=Image(tag=f"fake:{self.run_id}", size_bytes=42_000_000))
 
     def close(self) -> None:
         self.closed += 1

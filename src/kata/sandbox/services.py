@@ -56,6 +56,12 @@ class DockerService:
     def stop(self) -> None:
         self.container.stop(timeout=10)
 
+    def freeze(self) -> None:
+        self.container.pause()
+
+    def thaw(self) -> None:
+        self.container.unpause()
+
     def start(self) -> None:
         self.container.start()
         self.container.reload()

@@ -359,7 +359,7 @@ def _forget_modules(grader_dir: Path) -> None:
 def _alive_check(ctx: StageContext) -> Callable[[], object] | None:
     """The exercise's readiness probe (a real reply, not a connect) with a short bound."""
     readiness = ctx.exercise.app.readiness
-    if ctx.exercise.app.kind != "server" or readiness.probe == "none":
+    if ctx.exercise.app.kind not in ("server", "compose") or readiness.probe == "none":
         return None
     ready: Callable[..., object] = ctx.ready
     if "timeout_s" in inspect.signature(ready).parameters:  # the engine's: bounded

@@ -1,0 +1,1 @@
+"""Grader tests of the url-shortener exercise."""
