@@ -334,6 +334,8 @@ def test_kafka_service_serves_a_consumer_group_across_a_member_that_died(client)
         assert code == 0, rest
         assert sorted(first.split() + rest.split()) == sorted(line.split()[0].encode()
                                                               for line in sent)
+    finally:
+        container.remove(force=True, v=True)
 
 
 @pytest.mark.docker
