@@ -41,7 +41,7 @@ def test_week1_grades_every_project_of_a_monorepo(tmp_path: Path, root: Path):
         assert report["score"]["earned"] == report["score"]["max"] == 100
 
 
-WEEKS = [2, 3, 4]  # each week of three exercises whose references `kata grade weekN` grades
+WEEKS = [2, 3, 4, 5, 6]  # weeks of three exercises whose references `kata grade weekN` grades
 
 
 @pytest.mark.docker
@@ -49,7 +49,7 @@ WEEKS = [2, 3, 4]  # each week of three exercises whose references `kata grade w
 @pytest.mark.parametrize("week", WEEKS)
 def test_a_week_grades_its_three_projects_and_prints_the_week_total(
         tmp_path: Path, root: Path, week: int):
-    """Issues #14, #15 and #16's proof: `kata grade weekN` on a monorepo of the references."""
+    """Issues #14 to #18's proof: `kata grade weekN` on a monorepo of the references."""
     from kata.catalog import load_catalog
 
     catalog = load_catalog()

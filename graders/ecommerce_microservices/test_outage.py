@@ -105,7 +105,15 @@ def test_orders_succeed_again_soon_after_the_inventory_returns(app: GradedApp) -
         # each fault ends when an order succeeds again: the next starts with it up
         for state, fault in (("frozen", frozen(app)), ("stopped", app.outage(INVENTORY))):
             with fault:
-                for _ in range(3):  # the gateway sees the failures it must not hold on to
+                # the gateway sees the failures it must not hold on to: through the order
+                # service, and on its own route to the inventory (stock reads)
+                for _ in range(3):
                     timed(lambda: shop.order(pid, 1, client))
+                    timed(lambda: client.get(f"/stock/{pid}"))
             seconds = orders_again(app, shop, pid, state)
             app.measure(f"orders again {seconds:.1f} s after the inventory was {state} and back")
+            left = max(RECOVERY_S - seconds, 1.0)
+            assert shop.stock_answers(pid, left), (
+                f"the inventory was {state} and is back: GET /stock/{pid} still failed "
+                f"{RECOVERY_S:g} s later; try the downstream again on each request rather "
+                "than remembering its failure, without a restart")
