@@ -10,76 +10,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import yaml
-
 from kata.repofiles import RepoFiles
-from kata.testing import GradedApp, trim
+from kata.testing import GradedApp
+from kata.yamlsource import Located, Yaml12Loader, YamlRefused, documents, text
 
 PATTERNS = (".github/workflows/*.yml", ".github/workflows/*.yaml")
 MAX_ALIASES = 100
 MAX_NODES = 20_000
 MAX_WORKFLOWS = 20  # files read; with MAX_NODES, a hostile repo costs seconds, not minutes
 
-Path = tuple[Any, ...]  # keys and indexes from the document's root to a value
-
-
-class WorkflowUnreadable(AssertionError):
-    """A workflow kata cannot read as YAML (or refuses to expand): the learner's failure."""
-
-
-class _TooManyAliases(Exception):
-    pass
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2's booleans and no timestamps, counting aliases."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.aliases = 0
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            self.aliases += 1
-            if self.aliases > MAX_ALIASES:
-                raise _TooManyAliases
-        return super().compose_node(parent, index)
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers
-            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"))
+# A workflow kata cannot read as YAML (or refuses to expand): the learner's failure.
+WorkflowUnreadable = YamlRefused
 
 
 @dataclass
-class Workflow:
-    path: str  # relative to the repository root
-    text: str
-    data: Any
-    lines: dict[Path, int] = field(default_factory=dict)  # a value's key (or item): line
-
+class Workflow(Located):
     # --- where things are -------------------------------------------------------------
-    def line_of(self, *path: Any) -> int:
-        """The 1-based line of the value at ``path`` (its key's line), or of its nearest
-        ancestor kata knows."""
-        p: Path = tuple(path)
-        while p and p not in self.lines:
-            p = p[:-1]
-        return self.lines.get(p, 1)
-
-    def source(self, line: int) -> str:
-        rows = self.text.splitlines()
-        return trim(rows[line - 1], 200) if 0 < line <= len(rows) else ""
-
     def at(self, *path: Any) -> str:
         """`.github/workflows/ci.yml:12: uses: docker/build-push-action@main`"""
         line = self.line_of(*path)
@@ -124,71 +74,23 @@ class Workflow:
                 yield job_id, i, step
 
 
-def text(value: Any) -> str:
-    """A scalar as the string GitHub would see; '' for anything else."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value) if isinstance(value, (str, int, float)) else ""
-
-
 @lru_cache(maxsize=MAX_WORKFLOWS)  # each grader test reads the workflows; parse them once
 def parse(path: str, source: str) -> Workflow:
-    """``source`` as a Workflow; WorkflowUnreadable (the learner's failure) when it is not
-    one YAML document kata can read within its bounds."""
-    loader = _Loader(source)
+    """``source`` as a Workflow, read as GitHub reads it (YAML 1.2's booleans, dates kept
+    as strings); WorkflowUnreadable (the learner's failure) when it is not one YAML
+    document kata can read within its bounds."""
     try:
-        node = loader.get_single_node()
-        if node is None:
-            raise WorkflowUnreadable(f"{path} is empty")
-        _bounded(node, path)
-        data = loader.construct_document(node)
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        where = f"{path}:{mark.line + 1}" if mark else path
-        raise WorkflowUnreadable(f"{where}: not valid YAML: {e.problem or e.context}") from None
-    except yaml.YAMLError as e:
-        raise WorkflowUnreadable(f"{path}: not valid YAML: {trim(str(e), 200)}") from None
-    except _TooManyAliases:
-        raise WorkflowUnreadable(f"{path}: more than {MAX_ALIASES} YAML aliases (*name): "
-                                 "kata does not expand that many") from None
-    except RecursionError:
-        raise WorkflowUnreadable(f"{path}: nested too deeply for kata to read") from None
-    finally:
-        loader.dispose()
-    return Workflow(path, source, data, _lines(node))
-
-
-def _bounded(root: yaml.Node, path: str) -> None:
-    """Refuse a document whose nodes, aliases expanded, are more than MAX_NODES."""
-    seen, stack = 0, [root]
-    while stack:
-        node = stack.pop()
-        seen += 1
-        if seen > MAX_NODES:
-            raise WorkflowUnreadable(f"{path}: more than {MAX_NODES} YAML nodes once its "
-                                     "aliases are expanded: kata refuses to read it")
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                stack += [key, value]
-        elif isinstance(node, yaml.SequenceNode):
-            stack += node.value
-
-
-def _lines(root: yaml.Node) -> dict[Path, int]:
-    lines: dict[Path, int] = {(): root.start_mark.line + 1}
-    stack: list[tuple[yaml.Node, Path]] = [(root, ())]
-    while stack:  # bounded: _bounded counted these nodes already
-        node, at = stack.pop()
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                if isinstance(key, yaml.ScalarNode):
-                    lines.setdefault((*at, key.value), key.start_mark.line + 1)
-                    stack.append((value, (*at, key.value)))
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                lines.setdefault((*at, i), item.start_mark.line + 1)
-                stack.append((item, (*at, i)))
-    return lines
+        docs = documents(path, source, max_nodes=MAX_NODES, max_aliases=MAX_ALIASES,
+                         loader=Yaml12Loader)
+    except YamlRefused as e:
+        if "more than 1 YAML document" in str(e):  # GitHub reads one document per file
+            raise WorkflowUnreadable(f"{path}: not valid YAML: expected a single document, "
+                                     "found more (a `---` line)") from None
+        raise
+    if not docs:
+        raise WorkflowUnreadable(f"{path} is empty")
+    doc = docs[0]
+    return Workflow(doc.path, doc.text, doc.data, doc.lines)
 
 
 def load_all(files: RepoFiles) -> list[Workflow]:

@@ -9,14 +9,13 @@ and shows that line."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import yaml
-
 from kata.repofiles import RepoFiles
 from kata.testing import GradedApp, trim
+from kata.yamlsource import Located, Path, YamlRefused, documents, text
 
 PATTERNS = ("k8s/**/*.yaml", "k8s/**/*.yml")  # beside the Dockerfile (a monorepo's folder)
 MAX_FILES = 50
@@ -24,41 +23,15 @@ MAX_DOCS = 200
 MAX_ALIASES = 100
 MAX_NODES = 50_000
 
-Path = tuple[Any, ...]  # keys and indexes from a document's root to a value
-
-
-class ManifestUnreadable(AssertionError):
-    """A manifest kata cannot read as YAML (or refuses to expand): the learner's failure."""
-
-
-class _TooManyAliases(Exception):
-    pass
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader counting aliases across the file's documents."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.aliases = 0
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            self.aliases += 1
-            if self.aliases > MAX_ALIASES:
-                raise _TooManyAliases
-        return super().compose_node(parent, index)
+# A manifest kata cannot read as YAML (or refuses to expand): the learner's failure.
+ManifestUnreadable = YamlRefused
 
 
 @dataclass
-class Doc:
+class Doc(Located):
     """One YAML document of a manifest file: a Kubernetes object (or not)."""
 
-    path: str  # relative to the repository root
-    index: int  # 0-based, among the file's documents
-    text: str  # the whole file's text
-    data: Any
-    lines: dict[Path, int] = field(default_factory=dict)
+    index: int = 0  # 0-based, among the file's documents
 
     @property
     def kind(self) -> str:
@@ -86,25 +59,6 @@ class Doc:
                 return None
         return value
 
-    def line_of(self, *path: Any) -> int:
-        """The 1-based line of the value at ``path`` (its key's line), or of its nearest
-        ancestor kata knows."""
-        p: Path = tuple(path)
-        while p and p not in self.lines:
-            p = p[:-1]
-        return self.lines.get(p, 1)
-
-    def source(self, line: int) -> str:
-        rows = self.text.splitlines()
-        return trim(rows[line - 1], 200) if 0 < line <= len(rows) else ""
-
-
-def text(value: Any) -> str:
-    """A scalar as a string; '' for anything else (a mapping, a list, null)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value) if isinstance(value, (str, int, float)) else ""
-
 
 def dotted(path: Path) -> str:
     """("spec", "template", "containers", 0, "image") -> `spec.template.containers[0].image`"""
@@ -118,69 +72,9 @@ def dotted(path: Path) -> str:
 def parse(path: str, source: str) -> tuple[Doc, ...]:
     """The documents of ``source`` (empty ones left out); ManifestUnreadable (the learner's
     failure) when it is not YAML kata can read within its bounds."""
-    loader = _Loader(source)
-    docs: list[Doc] = []
-    nodes = 0
-    try:
-        while loader.check_node():
-            node = loader.get_node()
-            if node is None:
-                continue
-            nodes += _count(node, path, MAX_NODES - nodes)
-            data = loader.construct_document(node)
-            if data is None:  # an empty document (`---` twice, a file of comments)
-                continue
-            docs.append(Doc(path, len(docs), source, data, _lines(node)))
-            if len(docs) > MAX_DOCS:
-                raise ManifestUnreadable(f"{path}: more than {MAX_DOCS} documents")
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        where = f"{path}:{mark.line + 1}" if mark else path
-        raise ManifestUnreadable(f"{where}: not valid YAML: {e.problem or e.context}") from None
-    except yaml.YAMLError as e:
-        raise ManifestUnreadable(f"{path}: not valid YAML: {trim(str(e), 200)}") from None
-    except _TooManyAliases:
-        raise ManifestUnreadable(f"{path}: more than {MAX_ALIASES} YAML aliases (*name): "
-                                 "kata does not expand that many") from None
-    except RecursionError:
-        raise ManifestUnreadable(f"{path}: nested too deeply for kata to read") from None
-    finally:
-        loader.dispose()
-    return tuple(docs)
-
-
-def _count(root: yaml.Node, path: str, allowed: int) -> int:
-    """The nodes of a document, aliases expanded; ManifestUnreadable past ``allowed``."""
-    seen, stack = 0, [root]
-    while stack:
-        node = stack.pop()
-        seen += 1
-        if seen > allowed:
-            raise ManifestUnreadable(f"{path}: more than {MAX_NODES} YAML nodes once its "
-                                     "aliases are expanded: kata refuses to read it")
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                stack += [key, value]
-        elif isinstance(node, yaml.SequenceNode):
-            stack += node.value
-    return seen
-
-
-def _lines(root: yaml.Node) -> dict[Path, int]:
-    lines: dict[Path, int] = {(): root.start_mark.line + 1}
-    stack: list[tuple[yaml.Node, Path]] = [(root, ())]
-    while stack:  # bounded: _count counted these nodes already
-        node, at = stack.pop()
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                if isinstance(key, yaml.ScalarNode):
-                    lines.setdefault((*at, key.value), key.start_mark.line + 1)
-                    stack.append((value, (*at, key.value)))
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                lines.setdefault((*at, i), item.start_mark.line + 1)
-                stack.append((item, (*at, i)))
-    return lines
+    docs = documents(path, source, max_nodes=MAX_NODES, max_aliases=MAX_ALIASES,
+                     max_docs=MAX_DOCS)
+    return tuple(Doc(d.path, d.text, d.data, d.lines, index=i) for i, d in enumerate(docs))
 
 
 def load_all(files: RepoFiles) -> list[Doc]:
