@@ -6,31 +6,21 @@ other-stack solution prove the same with the real engine."""
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import sys
 import textwrap
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from _graders import grader_module
 
 from kata.repofiles import RepoFiles
 
 GRADER = Path(__file__).resolve().parents[1] / "graders" / "ci_pipeline"
 REFERENCE = Path(__file__).resolve().parents[1] / "exercises" / "ci-pipeline" / "reference"
-PACKAGE = "kata_test_ci_pipeline_grader"
 
 
 def _load(module: str):
-    if PACKAGE not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            PACKAGE, GRADER / "__init__.py", submodule_search_locations=[str(GRADER)])
-        assert spec is not None and spec.loader is not None
-        package = importlib.util.module_from_spec(spec)
-        sys.modules[PACKAGE] = package
-        spec.loader.exec_module(package)
-    return importlib.import_module(f"{PACKAGE}.{module}")
+    return grader_module("ci_pipeline", module)
 
 
 wf_mod = _load("_workflow")

@@ -4,24 +4,17 @@ The real-Docker proof is `kata verify dockerize` (tests/test_exercises.py)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from _graders import grader_module
 
 GRADERS = Path(__file__).parent.parent / "graders" / "dockerize"
 
 
 def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"dockerize_graders.{name}",
-                                                  GRADERS / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return grader_module("dockerize", name)
 
 
 context = _load("_context")

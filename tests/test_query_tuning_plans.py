@@ -4,17 +4,11 @@ use of them against a real PostgreSQL is proved by `kata verify query-tuning`.""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
 
-_PATH = Path(__file__).parent.parent / "graders" / "query_tuning" / "_plans.py"
-_spec = importlib.util.spec_from_file_location("query_tuning_plans", _PATH)
-assert _spec and _spec.loader
-plans = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = plans  # dataclasses look their module up
-_spec.loader.exec_module(plans)
+from _graders import grader_module
+
+plans = grader_module("query_tuning", "_plans")
 
 SEQ = {"Node Type": "Gather", "Actual Rows": 1, "Actual Loops": 1, "Shared Hit Blocks": 180,
        "Shared Read Blocks": 4164, "Output": ["id", "slug", "body"],

@@ -7,32 +7,22 @@ real engine and the real Mermaid parser; a docker test here proves the parser se
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import sys
 import textwrap
 import time
 from pathlib import Path
 
 import httpx
 import pytest
+from _graders import grader_module
 
 GRADER = Path(__file__).resolve().parents[1] / "graders" / "system_design"
 REFERENCE = (Path(__file__).resolve().parents[1] / "exercises" / "system-design" / "reference"
              / "DESIGN.md")
 ALT = Path(__file__).resolve().parent / "fixtures" / "stacks" / "system-design-alt" / "DESIGN.md"
-PACKAGE = "kata_test_system_design_grader"
 
 
 def _load(module: str):
-    if PACKAGE not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            PACKAGE, GRADER / "__init__.py", submodule_search_locations=[str(GRADER)])
-        assert spec is not None and spec.loader is not None
-        package = importlib.util.module_from_spec(spec)
-        sys.modules[PACKAGE] = package
-        spec.loader.exec_module(package)
-    return importlib.import_module(f"{PACKAGE}.{module}")
+    return grader_module("system_design", module)
 
 
 d = _load("_design")

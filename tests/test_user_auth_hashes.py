@@ -5,23 +5,17 @@ hashlib the way Django does), each of the password "correct horse battery"."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from _graders import grader_module
 
 GRADERS = Path(__file__).resolve().parent.parent / "graders" / "user_auth"
 
 
 def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"user_auth_{name}", GRADERS / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    return grader_module("user_auth", name)
 
 
 hashes = _load("_hashes")
