@@ -22,6 +22,15 @@ def docker_available() -> bool:
 
 
 VARIANT_TEST = "test_variant_scores_exactly"
+# Tests that bound kata's own wall-clock time (through the CLI a grade waits at the
+# host-wide gate while a neighbour measures; in-process, it shares the CPU): they run first,
+# before the verification starts grading beside the other tests.
+QUIET = ("test_hostile", "test_interrupts", "test_kata_toml_real", "test_readiness_steady",
+         "test_image_graders", "test_localimages")
+
+
+def _quiet(item: pytest.Item) -> bool:
+    return item.path.name.startswith(QUIET)
 
 
 @pytest.hookimpl(trylast=True)  # after `-m` deselection: `-m "not docker"` needs no engine
@@ -33,13 +42,23 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "docker" in item.keywords:
                 item.add_marker(skip)
-    # The variant tests last: their verification grades in the background meanwhile.
-    items.sort(key=lambda item: getattr(item, "originalname", "") == VARIANT_TEST)
+    # The quiet tests first, the variant tests last: their verification grades beside the
+    # tests in between.
+    items.sort(key=lambda item: (getattr(item, "originalname", "") == VARIANT_TEST,
+                                 not _quiet(item)))
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(autouse=True)
+def _verification_beside(request: pytest.FixtureRequest) -> None:
+    """The session's verification starts with its first test that is not quiet."""
+    if request.config.rootpath == ROOT and not _quiet(request.node):
+        request.getfixturevalue("verification")
+
+
+@pytest.fixture(scope="session")
 def verification(request: pytest.FixtureRequest):
-    """Every variant the session selected, graded from its first test on (_verification)."""
+    """Every variant the session selected, graded from the first test that is not quiet on
+    (_verification)."""
     if request.config.rootpath != ROOT:  # kata's contract stage grading a fixture exercise
         yield None
         return
