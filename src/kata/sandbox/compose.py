@@ -37,8 +37,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from kata._poll import wait_until
 from kata.errors import ComposeRefused, RepoProblem
 from kata.sandbox.app import DockerApp
@@ -47,6 +45,7 @@ from kata.sandbox.build import build_image
 from kata.sandbox.containment import contained, starts_as_root
 from kata.sandbox.kept import publish
 from kata.sandbox.services import DockerService, _archive
+from kata.yamlsource import YamlRefused, documents
 
 if TYPE_CHECKING:
     from kata.sandbox.docker import DockerSandbox
@@ -55,10 +54,10 @@ COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-c
 MAX_FILE_BYTES = 256 * 1024
 MAX_SERVICES = 16
 MAX_ENTRIES = 200  # environment entries, volumes, depends_on … per service
-# The document as YAML's aliases expand it (each alias counted again, as a walk sees it):
-# nodes and characters of scalars, so that no later walk or str() can blow up.
+# The document as YAML's aliases expand it (each alias counted again, as a walk sees it),
+# and its aliases: with the file's size, what any later walk or str() can meet is bounded.
 MAX_NODES = 50_000
-MAX_CHARS = 4_000_000
+MAX_ALIASES = 32  # anchors for a few shared fields (`<<: *defaults` per service) are fine
 DNS_OPTIONS = ["timeout:1", "attempts:1"]
 # Images kata provides: the compose image's name (registry and tag aside) -> kata's stand-in
 # and the command that says it is ready.
@@ -294,27 +293,6 @@ def _build(root: Path, value: Any, where: str) -> tuple[Path, str]:
     return context, str(dockerfile)
 
 
-def _bounded(doc: Any, name: str) -> None:
-    """Refuse a document that its aliases expand beyond MAX_NODES or MAX_CHARS (a "billion
-    laughs"): walked without recursion, stopping at the first bound passed."""
-    nodes = chars = 0
-    stack = [doc]
-    while stack:
-        node = stack.pop()
-        nodes += 1
-        if isinstance(node, dict):
-            stack.extend(node.keys())
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-        else:
-            chars += len(str(node)) if isinstance(node, (str, int, float)) else 8
-        if nodes > MAX_NODES or chars > MAX_CHARS:
-            raise _refuse(name, "its YAML aliases expand it beyond "
-                          f"{MAX_NODES} values or {MAX_CHARS // 1_000_000} MB of text",
-                          "write the services out; anchors for a few shared fields are fine")
-
-
 def plan_unit(root: Path, gateway: str) -> UnitPlan:
     """Read and check the compose file at ``root`` (no Docker): what kata will start."""
     root = root.resolve()
@@ -322,12 +300,17 @@ def plan_unit(root: Path, gateway: str) -> UnitPlan:
     if path.stat().st_size > MAX_FILE_BYTES:
         raise _refuse(path.name, f"it is larger than {MAX_FILE_BYTES // 1024} KB",
                       "keep the compose file small")
-    try:
-        doc = yaml.safe_load(path.read_text(errors="replace"))
-    except yaml.YAMLError as e:
-        raise RepoProblem(f"{path.name} is not valid YAML: {str(e)[:300]}",
-                          "fix the YAML (`docker compose config` shows the error too)") from None
-    _bounded(doc, path.name)
+    try:  # kata's reader of YAML a learner wrote: safe, aliases and nodes bounded
+        docs = documents(path.name, path.read_text(errors="replace"), max_nodes=MAX_NODES,
+                         max_aliases=MAX_ALIASES)
+    except YamlRefused as e:
+        if "alias" in str(e):  # a "billion laughs", or far more anchors than a file needs
+            raise _refuse(path.name, str(e).removeprefix(f"{path.name}: "),
+                          "write the services out; anchors for a few shared fields are "
+                          "fine") from None
+        raise RepoProblem(str(e), "fix the YAML (`docker compose config` shows the error "
+                          "too)") from None
+    doc = docs[0].data if docs else None
     if not isinstance(doc, dict) or not isinstance(doc.get("services"), dict):
         raise RepoProblem(f"{path.name} has no `services:` mapping", "declare your services")
     dotenv_file = root / ".env"
