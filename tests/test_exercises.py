@@ -17,11 +17,12 @@ import pytest
 
 from kata.catalog import load_catalog
 from kata.engine import GradeOptions, grade
+from kata.gate import PhaseGate
 from kata.mutants import load_mutants
 from kata.repo import open_repo
 from kata.report import Report
 from kata.sandbox.docker import DockerSandbox, connect
-from kata.verify import VariantResult
+from kata.verify import VariantResult, measuring
 
 CATALOG = load_catalog()
 VARIANTS = [
@@ -40,10 +41,12 @@ def sandbox_factory(client=None):
 
 
 def grade_folder(exercise_id: str, folder: Path, **options):
-    """Grade a folder with the real engine (used by other real-Docker tests too)."""
+    """Grade a folder with the real engine (used by other real-Docker tests too), taking
+    turns host-wide around measurements as every grade does (`kata.gate`): the verification
+    grades beside these tests, and neither may distort the other's measured figures."""
     ex = CATALOG.get(exercise_id)
     return grade(ex, open_repo(folder), CATALOG.grader_dir(ex), sandbox_factory(),
-                 GradeOptions(**options))
+                 GradeOptions(**options), emit=PhaseGate(measuring(ex)))
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from kata.events import PhaseFinished, PhaseStarted
+from kata.events import PhaseFinished, PhaseStarted, RequirementStarted
 from kata.gate import PhaseGate
 
 
@@ -55,6 +55,61 @@ def test_a_measuring_phase_runs_alone_and_others_side_by_side(tmp_path):
     assert order.index("load") < order.index("contract-c")
 
 
+def _contract(gate: PhaseGate, steps: list, log: list, lock: threading.Lock):
+    """A contract phase whose requirements' checks follow each other (``steps``: name,
+    measured, seconds), saying each start as the contract stage does."""
+    gate(PhaseStarted("contract"))
+    for name, measured, seconds in steps:
+        gate(RequirementStarted(name, measured))
+        with lock:
+            log.append(("in", name, time.monotonic()))
+        time.sleep(seconds)
+        with lock:
+            log.append(("out", name, time.monotonic()))
+    gate(PhaseFinished("contract", 0.0))
+
+
+def test_a_measured_requirement_runs_alone_not_its_whole_phase(tmp_path):
+    """A contract phase with one measured requirement between two plain ones: the plain
+    ones share the host with a neighbour's build; the measured one has it alone, and it
+    gets its turn at the neighbour's next requirement, not at the end of its phase."""
+    log: list = []
+    lock = threading.Lock()
+    a = [("a-plain", False, 0.4), ("a-timed", True, 0.4), ("a-after", False, 0.4)]
+    b = [("b-1", False, 0.3), ("b-2", False, 0.3), ("b-3", False, 0.3), ("b-4", False, 0.3)]
+    threads = [threading.Thread(target=_contract, args=(PhaseGate({"load"}, folder=tmp_path),
+                                                        steps, log, lock))
+               for steps in (a, b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    pairs = _overlaps(log)
+    assert frozenset(("a-plain", "b-1")) in pairs, pairs  # plain checks side by side
+    assert not any("a-timed" in p for p in pairs), pairs  # the measured one alone
+    assert any(p & {"b-2", "b-3", "b-4"} and "a-after" in p for p in pairs), pairs
+
+
+def test_a_phase_that_runs_alone_stays_alone_through_its_requirements(tmp_path):
+    held = PhaseGate({"contract"}, folder=tmp_path)
+    held(PhaseStarted("contract"))
+    held(RequirementStarted("plain", measured=False))  # must not drop to shared
+    neighbour = PhaseGate(set(), folder=tmp_path)
+    entered = threading.Event()
+
+    def enter():
+        neighbour(PhaseStarted("build"))
+        entered.set()
+        neighbour(PhaseFinished("build", 0.0))
+
+    t = threading.Thread(target=enter)
+    t.start()
+    assert not entered.wait(0.5)  # still waiting: the phase holds the host alone
+    held(PhaseFinished("contract", 0.0))
+    assert entered.wait(5)
+    t.join(5)
+
+
 def test_the_phases_that_measure_are_load_and_those_of_timed_requirements():
     from kata.catalog.models import Exercise
     from kata.verify import measuring
@@ -69,5 +124,45 @@ def test_the_phases_that_measure_are_load_and_those_of_timed_requirements():
         })
 
     assert measuring(exercise()) == {"load"}
-    assert measuring(exercise(timed=True)) == {"load", "contract"}
-    assert measuring(exercise(thresholds={"duration_s": 3})) == {"load", "contract"}
+    # a contract requirement's tests take their turn alone (RequirementStarted), not the phase
+    assert measuring(exercise(timed=True)) == {"load"}
+    assert measuring(exercise(thresholds={"duration_s": 3})) == {"load"}
+    assert exercise(timed=True).requirement("hit").measured
+    assert exercise(thresholds={"duration_s": 3}).requirement("hit").measured
+    assert not exercise().requirement("hit").measured
+    # a measured requirement another grader judges makes that grader's phase run alone
+    assert measuring(exercise(timed=True, grader="boot")) == {"load", "boot"}
+
+
+def test_the_contract_stage_says_when_each_requirement_starts_and_which_are_measured(
+        tmp_path):
+    """What lets the gate hold the host for a measured requirement only: the stage's
+    RequirementStarted events, one per requirement, in grading order."""
+    from kata.catalog.models import Exercise
+    from kata.sandbox.fake import FakeApp
+    from kata.stages.contract import contract
+    from kata.stages.registry import StageContext
+
+    (tmp_path / "test_demo.py").write_text(
+        "from kata.testing import requirement\n\n\n"
+        "@requirement('plain')\ndef test_plain(app):\n    pass\n\n\n"
+        "@requirement('plain')\ndef test_plain_2(app):\n    pass\n\n\n"
+        "@requirement('hit')\ndef test_hit(app):\n    pass\n\n\n"
+        "@requirement('slow')\ndef test_slow(app):\n    pass\n")
+    ex = Exercise.model_validate({
+        "id": "demo", "version": "1", "week": 1, "title": "Demo", "pass_mark": 50,
+        "requirements": [
+            {"id": "plain", "title": "P", "points": 1, "grader": "contract"},
+            {"id": "hit", "title": "H", "points": 1, "grader": "contract", "timed": True},
+            {"id": "slow", "title": "S", "points": 1, "grader": "contract",
+             "thresholds": {"duration_s": 2}},
+        ],
+    })
+    said: list = []
+    ctx = StageContext(name="contract", exercise=ex, grader_dir=tmp_path,
+                       requirements=ex.grading_order(), app=FakeApp(port=8000), services={},
+                       seed=1, emit=said.append)
+    assert all(o.status.value == "pass" for o in contract(ctx))
+    assert [e for e in said if isinstance(e, RequirementStarted)] == [
+        RequirementStarted("plain", False), RequirementStarted("hit", True),
+        RequirementStarted("slow", True)]

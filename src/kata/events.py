@@ -33,7 +33,16 @@ class RequirementJudged:
     outcome: Outcome
 
 
-Event = PhaseStarted | PhaseFinished | LogLine | RequirementJudged
+@dataclass(frozen=True)
+class RequirementStarted:
+    """Inside a phase, the checks of one requirement begin (the contract stage says so):
+    a point where a neighbour's measurement may take its turn, and where a ``measured``
+    requirement's checks take theirs (`kata.gate`)."""
+    requirement: str
+    measured: bool = False
+
+
+Event = PhaseStarted | PhaseFinished | LogLine | RequirementJudged | RequirementStarted
 Handler = Callable[[Event], None]
 
 

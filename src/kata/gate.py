@@ -8,6 +8,12 @@ held shared by a phase and exclusive by a measuring one; ``turnstile`` is taken 
 by every phase on its way in and held by a measuring phase while it waits, so a stream
 of ordinary phases cannot keep a measurement waiting for ever.
 
+Inside a phase, the contract stage says when each requirement's checks begin
+(``RequirementStarted``): there a phase leaves the gate and enters it again, alone when that
+requirement is measured. So a measured requirement runs alone without making its whole phase
+do so, and a waiting measurement gets its turn at a neighbour's next requirement, not at the
+end of a phase minutes long.
+
 Use it as the engine's event handler: ``grade(…, emit=PhaseGate({"load"}))``.
 """
 
@@ -17,7 +23,7 @@ import fcntl
 from pathlib import Path
 from typing import IO
 
-from kata.events import Event, PhaseFinished, PhaseStarted
+from kata.events import Event, PhaseFinished, PhaseStarted, RequirementStarted
 from kata.paths import state_dir
 
 
@@ -26,10 +32,15 @@ class PhaseGate:
         self.measuring = measuring  # the phase names that must run alone
         self.folder = folder or state_dir() / "locks"
         self._held: IO[str] | None = None
+        self._phase_alone = False  # the phase now running runs alone as a whole
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, PhaseStarted):
-            self.enter(alone=event.phase in self.measuring)
+            self._phase_alone = event.phase in self.measuring
+            self.enter(alone=self._phase_alone)
+        elif isinstance(event, RequirementStarted):
+            if self._held is not None and not self._phase_alone:
+                self.enter(alone=event.measured)
         elif isinstance(event, PhaseFinished):
             self.leave()
 

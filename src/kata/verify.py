@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kata.catalog import Catalog, Exercise
+from kata.catalog.models import MEASURED_FOR
 from kata.engine import GradeOptions, SandboxFactory, grade
 from kata.gate import PhaseGate
 from kata.mutants import Mutant, load_mutants, materialize
@@ -44,8 +45,7 @@ class VariantResult:
         return "\n".join(lines)
 
 
-# A requirement measured over time (a load test) states how long in this threshold.
-TIMED = "duration_s"
+TIMED = MEASURED_FOR
 SHORT_TIMED_S = 1.0
 
 
@@ -98,10 +98,12 @@ def verify_variant(
 
 def measuring(exercise: Exercise) -> set[str]:
     """The phases of this exercise's grade that measure and so must run alone on the host
-    (`gate.PhaseGate`): the load phase, and the phase of any requirement with a measured
-    duration."""
-    timed = {r.grader for r in exercise.requirements if TIMED in r.thresholds or r.timed}
-    return {"load"} | timed
+    (`gate.PhaseGate`): the load phase, and the phase of a measured requirement whose grader
+    is not the contract stage. The contract stage says when each requirement's tests start
+    (`events.RequirementStarted`), so only a measured requirement's tests run alone there,
+    not the whole phase: a neighbour's other requirements are not held up for minutes."""
+    return {"load"} | {r.grader for r in exercise.requirements
+                       if r.measured and r.grader != "contract"}
 
 
 def verify_exercise(

@@ -12,6 +12,8 @@ from kata.catalog.graders import GraderOptions, check_thresholds
 from kata.stack import STACKS
 
 _ID = r"^[a-z0-9][a-z0-9-]*$"
+# A requirement measured over time (a load test) states how long in this threshold.
+MEASURED_FOR = "duration_s"
 
 
 class _Strict(BaseModel):
@@ -124,7 +126,7 @@ class Requirement(_Strict):
     # Its tests may leave the app broken (malformed input, restarts): graded last.
     destructive: bool = False
     # Its verdict rests on time its tests measure (a cache hit against a miss, a login's
-    # duration): its grader's phase runs alone on the host (kata.gate), like a load phase.
+    # duration): its tests run alone on the host (kata.gate), like a load phase.
     timed: bool = False
 
 
@@ -135,6 +137,12 @@ class Requirement(_Strict):
         if unknown:
             raise ValueError(f"tips name unknown stacks {unknown}; known: {sorted(STACKS)}")
         return tips
+
+    @property
+    def measured(self) -> bool:
+        """Its verdict rests on a measurement (``timed``, or a ``duration_s`` it measures
+        over): its checks must run alone on the host (`kata.gate`)."""
+        return self.timed or MEASURED_FOR in self.thresholds
 
 
 class Tiebreaker(_Strict):

@@ -25,6 +25,7 @@ import httpx
 import pytest
 
 from kata.errors import ExerciseInvalid, RepoProblem
+from kata.events import Handler, RequirementStarted, ignore
 from kata.outcomes import Outcome, Status
 from kata.repofiles import FileTooLarge
 from kata.stages.registry import StageContext, stage
@@ -98,7 +99,8 @@ class KataPlugin:
 
     def __init__(self, app: GradedApp, timeouts: dict[str, float],
                  deadline: float | None = None, needs: dict[str, list[str]] | None = None,
-                 alive: Callable[[], object] | None = None) -> None:
+                 alive: Callable[[], object] | None = None,
+                 measured: frozenset[str] = frozenset(), emit: Handler = ignore) -> None:
         self.graded = app
         self.deadline = deadline
         # requirement id -> seconds; selects which run, and its order is the grading order
@@ -109,6 +111,8 @@ class KataPlugin:
         self.collect_errors: list[str] = []
         self.interrupted = False
         self.current: str | None = None  # the requirement whose tests run now
+        self.measured = measured  # requirements whose tests must run alone on the host
+        self.emit = emit
 
     def pytest_keyboard_interrupt(self) -> None:
         self.interrupted = True  # pytest stops its session and returns; kata must stop too
@@ -184,6 +188,7 @@ class KataPlugin:
         if rid != self.current:
             self.check_alive()
             self.current = rid
+            self.emit(RequirementStarted(rid, rid in self.measured))
         if self.deadline is not None and time.monotonic() > self.deadline:
             pytest.skip("not reached: the overall deadline passed before this check started")
         need = self._unmet_need(rid)
@@ -297,7 +302,9 @@ def contract(ctx: StageContext) -> list[Outcome]:
     )
     plugin = KataPlugin(graded, {r.id: r.timeout_s for r in ctx.requirements}, ctx.deadline,
                         needs={r.id: r.needs for r in ctx.requirements},
-                        alive=_alive_check(ctx))
+                        alive=_alive_check(ctx),
+                        measured=frozenset(r.id for r in ctx.requirements if r.measured),
+                        emit=ctx.emit)
     args = [
         str(ctx.grader_dir),
         "-q",
