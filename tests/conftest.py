@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from kata.verify import ONLY
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -21,7 +23,9 @@ def docker_available() -> bool:
         return False
 
 
-VARIANT_TEST = "test_variant_scores_exactly"
+# The tests that judge the verification's reports (tests/_verification.py): the name of
+# each, and the suffix of the grading it wants of its variant (a full one, or `--only`).
+VARIANT_TESTS = {"test_variant_scores_exactly": "", "test_only_gives_the_full_grades_verdict": ONLY}
 # Tests that bound kata's own wall-clock time (through the CLI a grade waits at the
 # host-wide gate while a neighbour measures; in-process, it shares the CPU): they run first,
 # before the verification starts grading beside the other tests.
@@ -44,7 +48,7 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
     # The quiet tests first, the variant tests last: their verification grades beside the
     # tests in between.
-    items.sort(key=lambda item: (getattr(item, "originalname", "") == VARIANT_TEST,
+    items.sort(key=lambda item: (getattr(item, "originalname", "") in VARIANT_TESTS,
                                  not _quiet(item)))
 
 
@@ -57,8 +61,8 @@ def _verification_beside(request: pytest.FixtureRequest) -> None:
 
 @pytest.fixture(scope="session")
 def verification(request: pytest.FixtureRequest):
-    """Every variant the session selected, graded from the first test that is not quiet on
-    (_verification)."""
+    """Every variant the session selected (a full grade, an `--only` one, or both), graded
+    from the first test that is not quiet on (_verification)."""
     if request.config.rootpath != ROOT:  # kata's contract stage grading a fixture exercise
         yield None
         return
@@ -66,10 +70,11 @@ def verification(request: pytest.FixtureRequest):
 
     wanted: dict[str, list[str]] = {}
     for item in request.session.items:
-        if (getattr(item, "originalname", "") == VARIANT_TEST
-                and item.get_closest_marker("skip") is None):
+        suffix = VARIANT_TESTS.get(getattr(item, "originalname", ""))
+        if suffix is not None and item.get_closest_marker("skip") is None:
             params = item.callspec.params
-            wanted.setdefault(params["exercise_id"], []).append(params["mutant"] or "reference")
+            name = (params["mutant"] or "reference") + suffix
+            wanted.setdefault(params["exercise_id"], []).append(name)
     if not wanted:
         yield None
         return
@@ -79,6 +84,14 @@ def verification(request: pytest.FixtureRequest):
     running.start()
     yield running
     running.cancel()
+
+
+@pytest.fixture(scope="session")
+def reports(verification):
+    """The report of every grading of a variant this session selected, by (exercise, name)
+    (a variant's name, with ONLY for its `--only` grade): graded in the background since the
+    session began (``verification``), waited for here."""
+    return verification.reports()
 
 
 @pytest.fixture(scope="session")

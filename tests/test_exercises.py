@@ -49,13 +49,6 @@ def grade_folder(exercise_id: str, folder: Path, **options):
                  GradeOptions(**options), emit=PhaseGate(measuring(ex)))
 
 
-@pytest.fixture(scope="session")
-def reports(verification) -> dict[tuple[str, str], Report | str]:
-    """The report of every variant this session selected: graded in the background since
-    the session began (conftest's ``verification``), waited for here."""
-    return verification.reports()
-
-
 @pytest.mark.docker
 @pytest.mark.slow
 @pytest.mark.parametrize("exercise_id,mutant", VARIANTS)

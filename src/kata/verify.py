@@ -96,6 +96,27 @@ def verify_variant(
     return VariantResult(name, breaks, report)
 
 
+def only_selection(exercise: Exercise, mutant: Mutant | None) -> set[str]:
+    """The requirements one `--only` grade of this variant selects, to show `--only R` gives
+    R the full grade's verdict (issue #10 §1) in one grading per variant, not one per
+    requirement (~400):
+
+    - for a mutant, every requirement it declares lost that the contract stage grades: each
+      must be lost alone too (a knock-on or an order effect shows as a pass there, e.g. a
+      keyset offset that fails only after the schema stage's hundreds of items);
+    - for the reference, the second half of its contract requirements in grading order (the
+      ones a full grade runs after the others, so the most exposed to relying on what those
+      left behind: rows, keys, ids): each must pass without them.
+
+    The schema and load stages are left out: they run right after boot in both gradings, on
+    an app in the same state, so their place in the order cannot change their verdict.
+    Empty when there is nothing to select (a mutant that loses only schema or load)."""
+    contract = [r.id for r in exercise.grading_order() if r.grader == "contract"]
+    if mutant is not None:
+        return {rid for rid in contract if rid in mutant.breaks}
+    return set(contract[len(contract) // 2:])
+
+
 def measuring(exercise: Exercise) -> set[str]:
     """The phases of this exercise's grade that measure and so must run alone on the host
     (`gate.PhaseGate`): the load phase, and the phase of a measured requirement whose grader
@@ -120,16 +141,20 @@ def verify_exercise(
 
 
 # -- several exercises at once ----------------------------------------------------------
+ONLY = ":only"  # a wanted variant's name with this suffix: its `--only` grade (only_selection)
+
+
 def verify_in_processes(wanted: dict[str, list[str]], out: Path,
                         jobs: int | Callable[[], int] = 2,
                         cancel: threading.Event | None = None,
                         ) -> dict[tuple[str, str], Report | str]:
-    """Grade the named variants ("reference" or a mutant's name) of each exercise, ``jobs``
+    """Grade the named variants ("reference" or a mutant's name, and "<name>:only" for its
+    `--only` grade of `only_selection`, right after its full one) of each exercise, ``jobs``
     exercises at a time, each in a process of its own (pytest and schemathesis run in the
     grading process and are not thread-safe). Measuring phases still run alone host-wide.
     ``jobs`` may be a callable, asked before each start: a pool that runs beside other work
     can grow once that work is done. ``cancel`` stops it (its children are interrupted).
-    Each (exercise, variant) maps to its report, or to why there is none (the log's tail)."""
+    Each (exercise, name) maps to its report, or to why there is none (the log's tail)."""
     order = sorted(wanted, key=lambda e: -len(wanted[e]))  # the longest first packs best
     pending: list[str] = list(order)
     running: list[tuple[str, subprocess.Popen]] = []
@@ -173,7 +198,7 @@ def _main(argv: list[str]) -> int:
     from kata.catalog import load_catalog
     from kata.sandbox.docker import DockerSandbox, connect
 
-    ex_id, out, names = argv[0], Path(argv[1]), set(argv[2:])
+    ex_id, out, wanted = argv[0], Path(argv[1]), set(argv[2:])
     catalog = load_catalog()
     exercise = catalog.get(ex_id)
     client = connect()
@@ -185,13 +210,19 @@ def _main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="kata-verify-") as tmp:
         for mutant in variants(exercise):
             name = mutant.name if mutant else "reference"
-            if names and name not in names:
-                continue
-            start = time.monotonic()
-            result = verify_variant(catalog, exercise, mutant, factory, Path(tmp))
-            (out / f"{name}.json").write_text(result.report.model_dump_json())
-            print(f"{ex_id}/{name}: {'ok' if result.ok else 'NOT OK'} "
-                  f"{time.monotonic() - start:.1f} s", flush=True)
+            only = only_selection(exercise, mutant)
+            for graded, options in ((name, GradeOptions()),
+                                    (name + ONLY, GradeOptions(only=only))):
+                if graded not in wanted if wanted else graded != name:
+                    continue  # every variant's full grade when none is named
+                if options.only is not None and not options.only:
+                    continue  # nothing to select: the test that wanted it says so
+                start = time.monotonic()
+                result = verify_variant(catalog, exercise, mutant, factory, Path(tmp), options)
+                (out / f"{graded}.json").write_text(result.report.model_dump_json())
+                verdict = "graded" if options.only else "ok" if result.ok else "NOT OK"
+                print(f"{ex_id}/{graded}: {verdict} {time.monotonic() - start:.1f} s",
+                      flush=True)
     return 0
 
 
