@@ -94,6 +94,66 @@ def test_default_images_are_known():
     assert "python:3.12" in known and "python:3.12" not in localimages.DEFAULT_IMAGES
 
 
+class _Images:
+    """A Docker client's image store for the scheduling test: what exists, nothing else."""
+
+    def __init__(self, present: set[str]) -> None:
+        self.present = present
+
+    def get(self, name: str):
+        import docker.errors
+
+        if name not in self.present:
+            raise docker.errors.ImageNotFound(name)
+        return type("Image", (), {"tags": [name]})()
+
+
+def test_images_build_two_at_a_time_each_after_what_it_is_built_from(monkeypatch):
+    """The build scheduler, with build steps that only record when they ran: an image never
+    starts before its dependencies are built, two run at once, and after a failure nothing
+    new starts and the failure is raised."""
+    import threading
+
+    store = _Images({"present"})
+    client = type("Client", (), {"images": store, "close": lambda self: None})()
+    monkeypatch.setattr(localimages.docker, "from_env", lambda **_: client)
+    spans: dict[str, tuple[float, float]] = {}
+    lock = threading.Lock()
+
+    def step(seconds: float, fail: bool = False):
+        def build(_client, name: str, _log) -> None:
+            start = time.monotonic()
+            time.sleep(seconds)
+            if fail:
+                raise ImageBuildFailed(f"{name} broke", "fix it")
+            with lock:
+                spans[name] = (start, time.monotonic())
+                store.present.add(name)
+        return build
+
+    specs = {
+        "present": localimages._Spec(step(0)),
+        "base": localimages._Spec(step(0.3), deps=("present",)),
+        "a": localimages._Spec(step(0.3), deps=("base",)),
+        "b": localimages._Spec(step(0.3), deps=("base",)),
+        "c": localimages._Spec(step(0.3), deps=("a",)),
+    }
+    monkeypatch.setattr(localimages, "SPECS", specs)
+    monkeypatch.setattr(localimages, "canonical_name", lambda n: n)
+    built = localimages.ensure_images(["c", "b"], log=lambda _: None)
+    assert sorted(built) == ["a", "b", "base", "c"] and "present" not in spans
+    assert spans["a"][0] >= spans["base"][1] and spans["b"][0] >= spans["base"][1]
+    assert spans["c"][0] >= spans["a"][1]
+    assert spans["b"][0] < spans["a"][1] and spans["a"][0] < spans["b"][1]  # side by side
+
+    store.present.clear()
+    spans.clear()
+    specs["a"] = localimages._Spec(step(0.1, fail=True), deps=("base",))
+    with pytest.raises(ImageBuildFailed, match="a broke"):
+        localimages.ensure_images(["c", "b"], log=lambda _: None)
+    assert "c" not in spans and "base" in spans  # nothing starts after the failure
+
+
 @pytest.fixture(scope="module")
 def client():
     docker = pytest.importorskip("docker")

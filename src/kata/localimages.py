@@ -35,6 +35,7 @@ so :func:`ensure_images` is a cheap no-op once everything is built.
 from __future__ import annotations
 
 import collections
+import concurrent.futures
 import io
 import os
 import re
@@ -511,32 +512,74 @@ def resolve_order(names: list[str]) -> list[str]:
 
 
 def ensure_images(
-    names: list[str] | None = None, *, force: bool = False, log: Log = print
+    names: list[str] | None = None, *, force: bool = False, log: Log = print, jobs: int = 2
 ) -> list[str]:
-    """Build the named images (default: DEFAULT_IMAGES) and their missing dependencies.
+    """Build the named images (default: DEFAULT_IMAGES) and their missing dependencies,
+    ``jobs`` at a time (an image starts once what it is built FROM is there): much of a
+    build waits on apt, pip or npm downloads, so a fresh machine's ~6 minutes of builds
+    take about half that two at a time.
 
     Existing images are kept unless *force*, which rebuilds the named images
-    (not their dependencies). Returns the names built, in build order. Raises
+    (not their dependencies). Returns the names built, in the order they finished. Raises
     UnknownImage for an unknown name before touching Docker, ImageBuildFailed when a build
-    fails.
+    fails (after the builds already running have ended).
     """
     wanted = {canonical_name(n) for n in (DEFAULT_IMAGES if names is None else names)}
     order = resolve_order(sorted(wanted, key=lambda n: list(SPECS).index(n)))
     client = docker.from_env()
-    built: list[str] = []
+    todo: list[str] = []
     for name in order:
-        spec = SPECS[name]
         if not (force and name in wanted) and _exists(client, name):
-            _tag_aliases(client, name, spec.aliases)  # cheap repair of a deleted alias
+            _tag_aliases(client, name, SPECS[name].aliases)  # cheap repair of a deleted alias
             log(f"{name}: present")
-            continue
+        else:
+            todo.append(name)
+    return _build_all(todo, log, max(1, jobs))
+
+
+def _build_all(todo: list[str], log: Log, jobs: int) -> list[str]:
+    """Build ``todo`` (in dependency order), ``jobs`` at a time, each with a Docker client of
+    its own; an image waits for those of its dependencies still in ``todo``."""
+    built: list[str] = []
+    running: dict[concurrent.futures.Future[None], str] = {}
+    failure: BaseException | None = None
+    with concurrent.futures.ThreadPoolExecutor(jobs, thread_name_prefix="image") as pool:
+        while todo or running:
+            waiting = set(todo) | set(running.values())
+            ready = [n for n in todo if not set(SPECS[n].deps) & waiting]
+            while failure is None and ready and len(running) < jobs:
+                name = ready.pop(0)
+                todo.remove(name)
+                running[pool.submit(_build_one, name, log)] = name
+            if not running:
+                break  # a failure stopped new builds
+            done, _ = concurrent.futures.wait(
+                running, return_when=concurrent.futures.FIRST_COMPLETED)
+            for future in done:
+                name = running.pop(future)
+                try:
+                    future.result()
+                    built.append(name)
+                except BaseException as e:  # the first failure is raised once the others end
+                    failure = failure or e
+            if failure is not None:
+                todo.clear()
+    if failure is not None:
+        raise failure
+    return built
+
+
+def _build_one(name: str, log: Log) -> None:
+    spec = SPECS[name]
+    client = docker.from_env()
+    try:
         log(f"{name}: building")
         started = time.monotonic()
         spec.build(client, name, log)
         _tag_aliases(client, name, spec.aliases)
         log(f"{name}: built in {time.monotonic() - started:.1f}s")
-        built.append(name)
-    return built
+    finally:
+        client.close()
 
 
 def _exists(client: docker.DockerClient, name: str) -> bool:
