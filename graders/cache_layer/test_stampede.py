@@ -20,11 +20,12 @@ def test_concurrent_misses_make_one_upstream_call(app: GradedApp, api: Api) -> N
     pid = api.cold()
     want = api.upstream.record(pid, "EUR")
     gate = threading.Barrier(CROWD, timeout=30)
-    with app.client() as client:  # its pool holds 100 connections: all 50 at once
+    with app.clients(CROWD) as clients:  # a client per request, not one shared by threads
 
         def one(_: int) -> httpx.Response:
-            gate.wait()  # all released together on the cold key
-            return api.get(pid, "EUR", client=client)
+            with clients.one() as client:
+                gate.wait()  # all released together on the cold key
+                return api.get(pid, "EUR", client=client)
 
         with ThreadPoolExecutor(CROWD) as pool:
             answers = list(pool.map(one, range(CROWD)))

@@ -47,11 +47,12 @@ def test_racing_resubmissions_make_one_task(app: GradedApp, api: Api, hooks: Hoo
     path, key = api.hook(), f"kata-{api.token()}"
     body = {"kind": "echo", "payload": {"url": Hooks.url(path), "message": "raced"}}
     gate = threading.Barrier(CROWD, timeout=30)
-    with app.client() as client:
+    with app.clients(CROWD) as clients:  # a client per request, not one shared by threads
 
         def one(_: int) -> httpx.Response:
-            gate.wait()  # all released together with one key
-            return api.post(body, key=key, client=client)
+            with clients.one() as client:
+                gate.wait()  # all released together with one key
+                return api.post(body, key=key, client=client)
 
         with ThreadPoolExecutor(CROWD) as pool:
             answers = list(pool.map(one, range(CROWD)))

@@ -4,7 +4,6 @@ on every machine and every answer arrives."""
 
 from __future__ import annotations
 
-import queue
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -21,30 +20,18 @@ IN_FLIGHT = 50
 @requirement("clicks-exact")
 def test_concurrent_clicks_are_all_counted(app: GradedApp, api: Api) -> None:
     code = api.create()["code"]
-    # One client per request in flight, each used by one thread at a time: a client shared
-    # by 50 threads lost one request in a thousand to its own pool ("Bad file descriptor"),
-    # kata's failure shown as the app's.
-    clients = [app.client() for _ in range(IN_FLIGHT)]
-    free: queue.SimpleQueue[httpx.Client] = queue.SimpleQueue()
-    for c in clients:
-        free.put(c)
+    with app.clients(IN_FLIGHT) as clients:  # a client per request in flight (not shared)
 
-    def one(_: int) -> httpx.Response | str:
-        client = free.get()
-        try:
-            return api.follow(code, client=client)
-        except httpx.HTTPError as e:
-            return f"{type(e).__name__}: {e}"
-        finally:
-            free.put(client)
+        def one(_: int) -> httpx.Response | str:
+            with clients.one() as client:
+                try:
+                    return api.follow(code, client=client)
+                except httpx.HTTPError as e:
+                    return f"{type(e).__name__}: {e}"
 
-    started = time.monotonic()
-    try:
+        started = time.monotonic()
         with ThreadPoolExecutor(IN_FLIGHT) as pool:
             answers = list(pool.map(one, range(CLICKS)))
-    finally:
-        for c in clients:
-            c.close()
     took = time.monotonic() - started
     failed = [a for a in answers if isinstance(a, str) or a.status_code >= 400]
     if failed:

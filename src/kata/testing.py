@@ -15,6 +15,7 @@ failing test becomes the evidence in the report (with a curl line to replay it).
 
 from __future__ import annotations
 
+import queue
 import random
 import shlex
 import time
@@ -312,6 +313,29 @@ class Exchange:
         return out
 
 
+class ClientPool:
+    """Clients lent to threads, each client to one thread at a time: borrow one with
+    ``with pool.one() as client:``; a borrower waits while every client is out."""
+
+    def __init__(self, clients: list[httpx.Client]) -> None:
+        self.clients = clients
+        self._free: queue.SimpleQueue[httpx.Client] = queue.SimpleQueue()
+        for c in clients:
+            self._free.put(c)
+
+    @contextmanager
+    def one(self) -> Iterator[httpx.Client]:
+        client = self._free.get()
+        try:
+            yield client
+        finally:
+            self._free.put(client)
+
+    def close(self) -> None:
+        for c in self.clients:
+            c.close()
+
+
 @dataclass
 class GradedApp:
     """The learner's app as a grader test sees it."""
@@ -407,6 +431,18 @@ class GradedApp:
                          "response": [self._answer, *hooks.get("response", [])]},
             **kwargs,
         )
+
+    @contextmanager
+    def clients(self, n: int, **kwargs: Any) -> Iterator[ClientPool]:
+        """``n`` clients (as ``client(**kwargs)``) for ``n`` threads, closed on leaving. Give
+        each request in flight a client of its own: one httpx client shared by 50 threads
+        lost a request in a thousand to its own pool ("Bad file descriptor"), kata's failure
+        shown as the app's."""
+        pool = ClientPool([self.client(**kwargs) for _ in range(n)])
+        try:
+            yield pool
+        finally:
+            pool.close()
 
     def _record(self, request: httpx.Request) -> None:
         self.exchanges.append(Exchange(request))
