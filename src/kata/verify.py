@@ -144,39 +144,46 @@ def verify_exercise(
 ONLY = ":only"  # a wanted variant's name with this suffix: its `--only` grade (only_selection)
 
 
+# Variants per grading process: an exercise's variants are split so that the last
+# process to end is short (a slow exercise started last would leave a job idle for minutes).
+CHUNK = 3
+
+
 def verify_in_processes(wanted: dict[str, list[str]], out: Path,
                         jobs: int | Callable[[], int] = 2,
                         cancel: threading.Event | None = None,
                         ) -> dict[tuple[str, str], Report | str]:
     """Grade the named variants ("reference" or a mutant's name, and "<name>:only" for its
     `--only` grade of `only_selection`, right after its full one) of each exercise, ``jobs``
-    exercises at a time, each in a process of its own (pytest and schemathesis run in the
-    grading process and are not thread-safe). Measuring phases still run alone host-wide.
-    ``jobs`` may be a callable, asked before each start: a pool that runs beside other work
-    can grow once that work is done. ``cancel`` stops it (its children are interrupted).
-    Each (exercise, name) maps to its report, or to why there is none (the log's tail)."""
-    order = sorted(wanted, key=lambda e: -len(wanted[e]))  # the longest first packs best
-    pending: list[str] = list(order)
-    running: list[tuple[str, subprocess.Popen]] = []
+    processes at a time, each grading up to CHUNK variants of one exercise (pytest and
+    schemathesis run in the grading process and are not thread-safe). Measuring phases
+    still run alone host-wide. ``jobs`` may be a callable, asked before each start: a pool
+    that runs beside other work can grow once that work is done. ``cancel`` stops it (its
+    children are interrupted). Each (exercise, name) maps to its report, or to why there is
+    none (the log's tail)."""
+    pending = _chunks(wanted)
+    running: list[subprocess.Popen] = []
     allowed = jobs if callable(jobs) else (lambda: jobs)
+    logs: dict[str, list[Path]] = {}
     try:
         while pending or running:
             if cancel is not None and cancel.is_set():
                 break
             while pending and len(running) < allowed():
-                ex_id = pending.pop(0)
+                ex_id, names = pending.pop(0)
                 folder = out / ex_id
                 folder.mkdir(parents=True, exist_ok=True)
-                cmd = [sys.executable, "-m", "kata.verify", ex_id, str(folder), *wanted[ex_id]]
-                with (folder / "log.txt").open("w") as log:
-                    running.append((ex_id, subprocess.Popen(cmd, stdout=log,
-                                                            stderr=subprocess.STDOUT)))
+                log_path = folder / f"log-{len(logs.setdefault(ex_id, []))}.txt"
+                logs[ex_id].append(log_path)
+                cmd = [sys.executable, "-m", "kata.verify", ex_id, str(folder), *names]
+                with log_path.open("w") as log:
+                    running.append(subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT))
             time.sleep(0.5)
-            running = [(e, p) for e, p in running if p.poll() is None]
+            running = [p for p in running if p.poll() is None]
     finally:  # interrupted: each child removes its sandbox on SIGINT, as kata does
-        for _, proc in running:
+        for proc in running:
             proc.send_signal(signal.SIGINT)
-        for _, proc in running:
+        for proc in running:
             try:
                 proc.wait(60)
             except subprocess.TimeoutExpired:
@@ -184,12 +191,27 @@ def verify_in_processes(wanted: dict[str, list[str]], out: Path,
     results: dict[tuple[str, str], Report | str] = {}
     for ex_id, names in wanted.items():
         folder = out / ex_id
-        tail = (folder / "log.txt").read_text(errors="replace")[-3000:]
+        tail = "\n".join(p.read_text(errors="replace")[-1500:] for p in logs.get(ex_id, []))
         for name in names:
             path = folder / f"{name}.json"
             results[ex_id, name] = (Report.model_validate_json(path.read_text())
                                     if path.is_file() else f"no report for {name}:\n{tail}")
     return results
+
+
+def _chunks(wanted: dict[str, list[str]]) -> list[tuple[str, list[str]]]:
+    """The grading processes to run, in order: the exercises with the most variants first
+    (the longest first packs best), each split into CHUNK variants, a variant's full and
+    `--only` gradings kept together (in that order) in one process."""
+    out: list[tuple[str, list[str]]] = []
+    for ex_id in sorted(wanted, key=lambda e: -len(wanted[e])):
+        by_variant: dict[str, list[str]] = {}
+        for name in wanted[ex_id]:
+            by_variant.setdefault(name.removesuffix(ONLY), []).append(name)
+        groups = list(by_variant.values())
+        for i in range(0, len(groups), CHUNK):
+            out.append((ex_id, [n for group in groups[i:i + CHUNK] for n in group]))
+    return out
 
 
 def _main(argv: list[str]) -> int:
