@@ -45,7 +45,6 @@ class VariantResult:
         return "\n".join(lines)
 
 
-TIMED = MEASURED_FOR
 SHORT_TIMED_S = 1.0
 
 
@@ -62,7 +61,7 @@ def as_graded(exercise: Exercise, mutant: Mutant | None) -> Exercise:
         return exercise
     kept = [r for r in exercise.requirements if r.id not in mutant.breaks]
     short_load = any(r.grader == "load" for r in kept)
-    timed = {r.id for r in kept if TIMED in r.thresholds}
+    timed = {r.id for r in kept if MEASURED_FOR in r.thresholds}
     if not short_load and not timed:
         return exercise
     graders = exercise.graders
@@ -70,7 +69,8 @@ def as_graded(exercise: Exercise, mutant: Mutant | None) -> Exercise:
         graders = graders.model_copy(update={"load": short_profile(graders.load)})
     requirements = [
         r.model_copy(update={"thresholds": {
-            **r.thresholds, TIMED: min(float(r.thresholds[TIMED]), SHORT_TIMED_S)}})
+            **r.thresholds,
+            MEASURED_FOR: min(float(r.thresholds[MEASURED_FOR]), SHORT_TIMED_S)}})
         if r.id in timed else r
         for r in exercise.requirements
     ]

@@ -22,6 +22,10 @@ class YamlRefused(AssertionError):
     """YAML kata cannot read, or refuses to expand: the learner's failure."""
 
 
+class YamlTooLarge(YamlRefused):
+    """YAML whose aliases would expand it past kata's bounds (a "billion laughs")."""
+
+
 @dataclass
 class Located:
     """A YAML document with the line of each value, for messages that point at it."""
@@ -119,7 +123,7 @@ def documents(path: str, source: str, *, max_nodes: int, max_aliases: int = 100,
     except yaml.YAMLError as e:
         raise YamlRefused(f"{path}: not valid YAML: {str(e)[:200]}") from None
     except _TooManyAliases:
-        raise YamlRefused(f"{path}: more than {max_aliases} YAML aliases (*name): kata does "
+        raise YamlTooLarge(f"{path}: more than {max_aliases} YAML aliases (*name): kata does "
                           "not expand that many") from None
     except RecursionError:
         raise YamlRefused(f"{path}: nested too deeply for kata to read") from None
@@ -135,7 +139,7 @@ def _count(root: yaml.Node, path: str, allowed: int, max_nodes: int) -> int:
         node = stack.pop()
         seen += 1
         if seen > allowed:
-            raise YamlRefused(f"{path}: more than {max_nodes} YAML nodes once its aliases "
+            raise YamlTooLarge(f"{path}: more than {max_nodes} YAML nodes once its aliases "
                               "are expanded: kata refuses to read it")
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
