@@ -1,7 +1,8 @@
 """Verification (every reference and mutant graded by the real engine) started when the
-session starts, beside the other tests, instead of after them: one exercise at a time while
-the other tests grade too (two gradings at once, as two verification jobs were), then
-KATA_VERIFY_JOBS at a time once the variant tests, which the session runs last, need it."""
+session starts, beside the other tests, instead of after them: KATA_VERIFY_JOBS − 1 grading
+processes at a time while the other tests run (they grade too), then KATA_VERIFY_JOBS once
+the variant tests, which the session runs last, need it. A grading waits on Docker, on
+services and on the app much of its time: two gradings left a 2-core machine half idle."""
 
 from __future__ import annotations
 
@@ -26,10 +27,12 @@ class Verification:
     def _run(self) -> None:
         try:
             self._reports = verify_in_processes(
-                self.wanted, self.out, jobs=lambda: self.jobs if self._needed.is_set() else 1,
-                cancel=self._cancel)
+                self.wanted, self.out, jobs=self._allowed, cancel=self._cancel)
         except BaseException as e:  # re-raised in the test that asks for the reports
             self._error = e
+
+    def _allowed(self) -> int:
+        return self.jobs if self._needed.is_set() else max(1, self.jobs - 1)
 
     def start(self) -> None:
         self._thread.start()
