@@ -199,6 +199,14 @@ def test_an_interrupted_compose_grade_leaves_nothing(tmp_path, phase, signum):
 
     repo = tmp_path / "repo"
     shutil.copytree(REFERENCE, repo)
+    if phase == "build":  # a gateway slow to answer: the grade cannot end before the signal
+        # (on a busy machine the whole `--only` grade once ended before this test saw a
+        # container), so the signal lands while the unit starts or its gateway boots
+        compose = repo / "compose.yaml"
+        entry = '    command: ["python", "-m", "services.gateway"]\n'
+        assert compose.read_text().count(entry) == 1
+        compose.write_text(compose.read_text().replace(entry, (
+            '    command: ["sh", "-c", "sleep 30; exec python -m services.gateway"]\n')))
     proc = start_kata(tmp_path, "grade", "ecommerce-microservices", str(repo),
                       "--only", "routing", KATA_HOME=str(ROOT))
     try:
