@@ -1,11 +1,14 @@
 """`--only R` gives R the verdict of the full grade (issue #10 §1), graded by the real engine.
 
 The full grade's verdicts are the mutants' declared `breaks`, which `test_exercises.py`
-proves against a full grade of every variant. Per variant, ONE `--only` grade selects the
-requirements of `kata.verify.only_selection` (a mutant's lost contract requirements; the
-reference's second half in grading order); each must be lost alone exactly when the full
-grade loses it. The verification grades it right after the variant's full grade, in that
-exercise's process beside the other tests (tests/_verification.py); this test judges it.
+proves against a full grade of every variant. Per exercise, the reference and its mutant
+most exposed to an order effect (`kata.verify.only_sample`) get ONE `--only` grade each,
+selecting the requirements of `kata.verify.only_selection` (a mutant's lost contract
+requirements; the reference's second half in grading order); each must be lost alone
+exactly when the full grade loses it. `scripts/only-matrix` checks every requirement of
+every variant (not in CI: hundreds of gradings). The verification grades each right after
+the variant's full grade, in that exercise's process beside the other tests
+(tests/_verification.py); this test judges it.
 """
 
 from __future__ import annotations
@@ -14,14 +17,14 @@ import pytest
 from test_exercises import CATALOG
 
 from kata.mutants import load_mutants
-from kata.verify import ONLY, VariantResult, only_selection
+from kata.verify import ONLY, VariantResult, only_sample, only_selection
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 CASES = [
     pytest.param(ex.id, m.name if m else None, id=f"{ex.id}-{m.name if m else 'reference'}")
     for ex in CATALOG.exercises.values()
-    for m in [None, *load_mutants(ex)]
+    for m in only_sample(ex)
 ]
 
 

@@ -24,3 +24,24 @@ def test_exercises_split_into_chunks_of_variants_longest_first():
 def test_a_variant_wanted_only_under_only_is_a_chunk_member_too():
     chunks = _chunks({"ex": ["a" + ONLY, "b", "b" + ONLY]})
     assert chunks == [("ex", ["a" + ONLY, "b", "b" + ONLY])]
+
+
+def test_the_only_sample_is_the_reference_and_the_most_exposed_mutant():
+    """CI grades `--only` for the reference and one mutant per exercise: the one whose first
+    lost contract requirement comes latest in grading order (the others are only-matrix's)."""
+    from kata.catalog import load_catalog
+    from kata.mutants import load_mutants
+    from kata.verify import only_sample, only_selection
+
+    for ex in load_catalog().exercises.values():
+        order = [r.id for r in ex.grading_order()]
+        first = {m.name: min(order.index(rid) for rid in only)
+                 for m in load_mutants(ex) if (only := only_selection(ex, m))}
+        sample = only_sample(ex)
+        assert sample[0] is None, ex.id
+        if not first:
+            assert sample == [None], ex.id
+            continue
+        (chosen,) = [m.name for m in sample[1:] if m is not None]
+        assert first[chosen] == max(first.values()), (ex.id, chosen, first)
+        assert chosen == min(n for n, i in first.items() if i == first[chosen]), ex.id

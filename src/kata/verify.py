@@ -117,6 +117,20 @@ def only_selection(exercise: Exercise, mutant: Mutant | None) -> set[str]:
     return set(contract[len(contract) // 2:])
 
 
+def only_sample(exercise: Exercise) -> list[Mutant | None]:
+    """The variants whose `--only` agreement every CI run grades: the reference and the one
+    mutant most exposed to an order effect, the one whose first lost contract requirement
+    comes latest in grading order (the most tests ran before it in the full grade; ties by
+    name). Every variant's agreement was a third of CI's grading time for a check of the
+    graders, not of a variant: `scripts/only-matrix` checks every requirement of every
+    variant when an exercise's graders change (EXERCISES.md: `--only R` gives the full
+    grade's verdict)."""
+    order = {r.id: i for i, r in enumerate(exercise.grading_order())}
+    exposed = [(-min(order[rid] for rid in only), m.name, m)
+               for m in load_mutants(exercise) if (only := only_selection(exercise, m))]
+    return [None, min(exposed, key=lambda e: e[:2])[2]] if exposed else [None]
+
+
 def measuring(exercise: Exercise) -> set[str]:
     """The phases of this exercise's grade that measure and so must run alone on the host
     (`gate.PhaseGate`): the load phase, and the phase of a measured requirement whose grader
