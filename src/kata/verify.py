@@ -3,6 +3,7 @@ exactly the requirements it declares. `kata verify <id>` and the test suite both
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -191,7 +192,15 @@ def verify_in_processes(wanted: dict[str, list[str]], out: Path,
                 logs[ex_id].append(log_path)
                 cmd = [sys.executable, "-m", "kata.verify", ex_id, str(folder), *names]
                 with log_path.open("w") as log:
-                    running.append(subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT))
+                    try:
+                        # An environment of its own: without one the child execs with the
+                        # process's `environ`, which a thread calling setenv may reallocate
+                        # under it (a test's monkeypatch beside this pool): execve then
+                        # fails with EFAULT, "Bad address".
+                        running.append(subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
+                                                        env=dict(os.environ)))
+                    except OSError as e:  # these variants get no report, the others still do
+                        log.write(f"could not start the grading process: {e}\n")
             time.sleep(0.5)
             running = [p for p in running if p.poll() is None]
     finally:  # interrupted: each child removes its sandbox on SIGINT, as kata does

@@ -1,0 +1,69 @@
+"""The verification's pool of grading processes (kata.verify.verify_in_processes) runs in a
+thread beside the other tests, some of which change the environment: starting a child must
+not depend on that, and a child that cannot start costs only its own variants."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+
+from kata.verify import verify_in_processes
+
+CHILDREN = 300
+
+
+def test_children_start_while_another_thread_changes_the_environment(tmp_path, monkeypatch):
+    """A CI run lost all 174 gradings to one `OSError: [Errno 14] Bad address`: the pool's
+    child exec'd with the process's `environ` while a test's setenv reallocated it. Here
+    /bin/echo stands in for the grading process (it prints its arguments to its log) and
+    the main thread churns the environment while the pool starts 300 children at once
+    (before the fix, this failed so on every run tried)."""
+    monkeypatch.setattr(sys, "executable", "/bin/echo")
+    wanted = {f"ex{i}": ["reference"] for i in range(CHILDREN)}
+    outcome: dict[str, object] = {}
+
+    def pool() -> None:
+        try:
+            outcome["results"] = verify_in_processes(wanted, tmp_path, jobs=CHILDREN)
+        except BaseException as e:  # the assertion below shows it
+            outcome["error"] = e
+
+    thread = threading.Thread(target=pool)
+    thread.start()
+    i = 0
+    try:
+        while thread.is_alive():
+            i += 1
+            os.environ[f"KATA_TEST_CHURN_{i % 200}"] = "x" * (i % 50)
+            if i % 200 == 0:
+                for key in [k for k in os.environ if k.startswith("KATA_TEST_CHURN_")]:
+                    del os.environ[key]
+    finally:
+        thread.join()
+        for key in [k for k in os.environ if k.startswith("KATA_TEST_CHURN_")]:
+            del os.environ[key]
+    assert "error" not in outcome, outcome.get("error")
+    started = [ex for ex in wanted
+               if "-m kata.verify" in (tmp_path / ex / "log-0.txt").read_text()]
+    assert len(started) == CHILDREN, "children that did not start: " + ", ".join(
+        sorted(set(wanted) - set(started))[:5])
+
+
+def test_a_child_that_cannot_start_costs_only_its_own_variants(tmp_path, monkeypatch):
+    real = subprocess.Popen
+
+    def popen(cmd, *args, **kwargs):
+        if "broken" in cmd:
+            raise OSError(14, "Bad address")
+        return real(cmd, *args, **kwargs)
+
+    monkeypatch.setattr(sys, "executable", "/bin/echo")
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    results = verify_in_processes({"broken": ["reference", "m1"], "fine": ["reference"]},
+                                  tmp_path, jobs=2)
+    for name in ("reference", "m1"):
+        assert "could not start the grading process: [Errno 14] Bad address" in str(
+            results["broken", name])
+    assert "-m kata.verify fine" in (tmp_path / "fine" / "log-0.txt").read_text()
