@@ -94,9 +94,7 @@ def test_a_kata_toml_linked_out_of_the_repo_is_refused(tmp_path):
     (repo / "kata.toml").symlink_to(outside / "kata.toml")
     result = kata("grade", "rest-api", str(repo))
     assert result.exit_code == 3, result.output
-    # the terminal wraps the long path anywhere, mid-word too
-    assert "kata.toml is a link to a file outside the repository" in result.output.replace(
-        "\n", "")
+    assert "kata.toml is a link to a file outside the repository" in result.output
     # a Dockerfile named by kata.toml that leads out: refused too, as the repo's problem
     (repo / "kata.toml").unlink()
     (repo / "kata.toml").write_text('dockerfile = "df"\n')
@@ -210,8 +208,7 @@ def test_init_week_writes_the_kata_toml_the_workflow_needs_or_refuses(tmp_path):
     bare.mkdir()
     (bare / "Dockerfile").write_text("FROM scratch\n")
     result = kata("init", "week1", str(bare), "--action", "o/kata@v1")
-    assert result.exit_code == 2
-    assert "does not say which it solves" in result.output.replace("\n", "")  # wrapped anywhere
+    assert result.exit_code == 2 and "does not say which it solves" in result.output
     assert not (bare / ".github").exists() and not (bare / "kata.toml").exists()
     # a kata.toml that names one exercise of the week is enough
     (bare / "kata.toml").write_text('exercise = "kv-store"\n')
