@@ -8,7 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from kata.verify import ONLY
+# pytest-xdist (scripts/test --fast) starts its workers with COLUMNS=80; rich's consoles
+# (kata.cli) take their width from it once, at import, over the width each CLI test asks
+# for: long messages wrapped into the phrases the tests look for.
+os.environ.pop("COLUMNS", None)
+
+from kata.verify import ONLY  # after the environment above is settled
 
 ROOT = Path(__file__).resolve().parents[1]
 
