@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import threading
 
 from kata.verify import verify_in_processes
@@ -14,19 +13,19 @@ from kata.verify import verify_in_processes
 CHILDREN = 300
 
 
-def test_children_start_while_another_thread_changes_the_environment(tmp_path, monkeypatch):
+def test_children_start_while_another_thread_changes_the_environment(tmp_path):
     """A CI run lost all 174 gradings to one `OSError: [Errno 14] Bad address`: the pool's
     child exec'd with the process's `environ` while a test's setenv reallocated it. Here
     /bin/echo stands in for the grading process (it prints its arguments to its log) and
     the main thread churns the environment while the pool starts 300 children at once
     (before the fix, this failed so on every run tried)."""
-    monkeypatch.setattr(sys, "executable", "/bin/echo")
     wanted = {f"ex{i}": ["reference"] for i in range(CHILDREN)}
     outcome: dict[str, object] = {}
 
     def pool() -> None:
         try:
-            outcome["results"] = verify_in_processes(wanted, tmp_path, jobs=CHILDREN)
+            outcome["results"] = verify_in_processes(wanted, tmp_path, jobs=CHILDREN,
+                                                     python="/bin/echo")
         except BaseException as e:  # the assertion below shows it
             outcome["error"] = e
 
@@ -51,18 +50,14 @@ def test_children_start_while_another_thread_changes_the_environment(tmp_path, m
         sorted(set(wanted) - set(started))[:5])
 
 
-def test_a_child_that_cannot_start_costs_only_its_own_variants(tmp_path, monkeypatch):
-    real = subprocess.Popen
-
-    def popen(cmd, *args, **kwargs):
+def test_a_child_that_cannot_start_costs_only_its_own_variants(tmp_path):
+    def start(cmd, *args, **kwargs):
         if "broken" in cmd:
             raise OSError(14, "Bad address")
-        return real(cmd, *args, **kwargs)
+        return subprocess.Popen(cmd, *args, **kwargs)
 
-    monkeypatch.setattr(sys, "executable", "/bin/echo")
-    monkeypatch.setattr(subprocess, "Popen", popen)
     results = verify_in_processes({"broken": ["reference", "m1"], "fine": ["reference"]},
-                                  tmp_path, jobs=2)
+                                  tmp_path, jobs=2, python="/bin/echo", start=start)
     for name in ("reference", "m1"):
         assert "could not start the grading process: [Errno 14] Bad address" in str(
             results["broken", name])

@@ -167,6 +167,8 @@ CHUNK = 3
 def verify_in_processes(wanted: dict[str, list[str]], out: Path,
                         jobs: int | Callable[[], int] = 2,
                         cancel: threading.Event | None = None,
+                        python: str = sys.executable,
+                        start: Callable[..., subprocess.Popen] = subprocess.Popen,
                         ) -> dict[tuple[str, str], Report | str]:
     """Grade the named variants ("reference" or a mutant's name, and "<name>:only" for its
     `--only` grade of `only_selection`, right after its full one) of each exercise, ``jobs``
@@ -175,7 +177,9 @@ def verify_in_processes(wanted: dict[str, list[str]], out: Path,
     still run alone host-wide. ``jobs`` may be a callable, asked before each start: a pool
     that runs beside other work can grow once that work is done. ``cancel`` stops it (its
     children are interrupted). Each (exercise, name) maps to its report, or to why there is
-    none (the log's tail)."""
+    none (the log's tail). ``python`` and ``start`` let a test stand in for the grading
+    process without patching `sys` or `subprocess`, which the pool running beside it in the
+    same process would see too (a CI run's pool started /bin/echo for 69 variants so)."""
     pending = _chunks(wanted)
     running: list[subprocess.Popen] = []
     allowed = jobs if callable(jobs) else (lambda: jobs)
@@ -190,15 +194,15 @@ def verify_in_processes(wanted: dict[str, list[str]], out: Path,
                 folder.mkdir(parents=True, exist_ok=True)
                 log_path = folder / f"log-{len(logs.setdefault(ex_id, []))}.txt"
                 logs[ex_id].append(log_path)
-                cmd = [sys.executable, "-m", "kata.verify", ex_id, str(folder), *names]
+                cmd = [python, "-m", "kata.verify", ex_id, str(folder), *names]
                 with log_path.open("w") as log:
                     try:
                         # An environment of its own: without one the child execs with the
                         # process's `environ`, which a thread calling setenv may reallocate
                         # under it (a test's monkeypatch beside this pool): execve then
                         # fails with EFAULT, "Bad address".
-                        running.append(subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
-                                                        env=dict(os.environ)))
+                        running.append(start(cmd, stdout=log, stderr=subprocess.STDOUT,
+                                             env=dict(os.environ)))
                     except OSError as e:  # these variants get no report, the others still do
                         log.write(f"could not start the grading process: {e}\n")
             time.sleep(0.5)
