@@ -150,14 +150,17 @@ def _peak_rss_mb(pid: int) -> float:
     raise AssertionError(f"no VmHWM for {pid}")
 
 
-def test_sigterm_ends_kata_within_2_s_while_a_grader_waits_on_a_hostile_server(tmp_path):
-    """SIGTERM while the kv-store grader waits for a reply that never completes."""
+def test_sigterm_ends_kata_while_a_grader_waits_on_a_hostile_server(tmp_path):
+    """SIGTERM while the kv-store grader waits for a reply that never completes: kata ends,
+    its containers removed, before that read would have timed out (0.7 s on a quiet
+    machine, 2.1 s once in CI beside two gradings)."""
+    read_timeout_s, inside_s = 5.0, 1.5  # the RESP client's timeout; how far into the read
     proc = start_kata(tmp_path, "grade", "kv-store", str(REPOS / "resp"),
                       "--only", "ping-echo", KATA_HOME=str(ROOT))
     try:
         proc.wait_for(lambda: "✔ boot" in proc.stderr, 120, "the end of boot")
         proc.labels()
-        time.sleep(1.5)  # inside ping-echo: ECHO got `+OK` with no CRLF, then silence
+        time.sleep(inside_s)  # inside ping-echo: ECHO got `+OK` with no CRLF, then silence
         # kata's own peak so far (RUSAGE_CHILDREN would also count every earlier child of
         # this pytest process, e.g. another test's load generator)
         rss_mb = _peak_rss_mb(proc.proc.pid)
@@ -171,7 +174,7 @@ def test_sigterm_ends_kata_within_2_s_while_a_grader_waits_on_a_hostile_server(t
             proc.proc.wait(10)
     no_traceback(proc.stderr)
     assert code == ExitCode.INTERRUPTED, f"exit {code}:\n{proc.stderr}"
-    assert took < 2, f"kata took {took:.1f} s to end after SIGTERM"
+    assert took < read_timeout_s - inside_s, f"kata took {took:.1f} s to end after SIGTERM"
     assert rss_mb < RSS_LIMIT_MB, rss_mb
     assert not wait_gone(proc.runs), leftovers(proc.runs)
     verdict("SIGTERM in a RESP grader", f"exit 130 in {took:.1f} s; kata's peak RSS "
