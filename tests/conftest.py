@@ -84,8 +84,9 @@ def verification(request: pytest.FixtureRequest):
         yield None
         return
     jobs = int(os.environ.get("KATA_VERIFY_JOBS", "1"))
+    max_jobs = int(os.environ.get("KATA_VERIFY_MAX_JOBS", str(jobs)))
     running = Verification(wanted, request.getfixturevalue("tmp_path_factory").mktemp("verify"),
-                           jobs)
+                           jobs, max_jobs)
     running.start()
     yield running
     running.cancel()

@@ -62,3 +62,42 @@ def test_a_child_that_cannot_start_costs_only_its_own_variants(tmp_path):
         assert "could not start the grading process: [Errno 14] Bad address" in str(
             results["broken", name])
     assert "-m kata.verify fine" in (tmp_path / "fine" / "log-0.txt").read_text()
+
+
+def test_admission_grows_while_the_host_idles_and_shrinks_when_it_is_busy():
+    from _verification import Admission
+
+    now, busy, total = [0.0], [0.0], [0.0]
+
+    def spend(seconds: float, share: float) -> None:  # 2 CPUs, ``share`` of them busy
+        now[0] += seconds
+        total[0] += 2 * seconds
+        busy[0] += 2 * seconds * share
+
+    a = Admission(floor=2, ceiling=4, read=lambda: (busy[0], total[0]), clock=lambda: now[0])
+    assert a.allowed() == 2  # the first call only starts the window
+    spend(10, 0.3)
+    assert a.allowed() == 2  # a window is 20 s: too soon to judge
+    spend(10, 0.3)
+    assert a.allowed() == 3
+    spend(20, 0.5)
+    assert a.allowed() == 4
+    spend(20, 0.1)
+    assert a.allowed() == 4  # never over the ceiling
+    spend(20, 0.75)
+    assert a.allowed() == 4  # between the bounds: as it is
+    spend(20, 0.95)
+    assert a.allowed() == 3
+    for _ in range(3):
+        spend(20, 1.0)
+        a.allowed()
+    assert a.allowed() == 2  # never under the floor
+
+
+def test_host_cpu_times_grow():
+    from _verification import cpu_times
+
+    busy, total = cpu_times()
+    sum(i * i for i in range(2_000_000))  # some work of this process
+    busy2, total2 = cpu_times()
+    assert 0 <= busy <= total and busy2 > busy and total2 > total
