@@ -1,0 +1,151 @@
+"""What a CI run (`bash .ci/run`) spent, by exercise and by phase, and what the same design
+would spend on the full catalog (issue #13: CI must fit 24 exercises in 45 minutes).
+
+    .venv/bin/python bench/bench_ci.py RUN_LOG VERIFY_DIR [--exercises 24] [--total-s S]
+
+RUN_LOG is what `.ci/run` printed; VERIFY_DIR the session's verification folder
+(`<pytest basetemp>/verify0`: one folder per exercise holding each variant's report, and
+admission.txt). --total-s is the whole `.ci/run` wall time, install and lint included, when
+it was timed outside; without it only pytest's time is known.
+
+How a run is spent: the other tests run in pytest's process (M seconds) while the
+verification grades beside them; then the variant tests wait for what is left of it
+(V seconds, the setup time of the variant tests in the slowest-durations list). Every
+grading's start and length come from its report, so the run's own figures are measured.
+The projection is a model, and says so: the gradings of the new exercises cost what the
+present ones cost on average, the pool grades as many at a time as it did here, and the
+other tests either stay as they are (lower bound) or grow with the catalog (upper bound).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from kata.report import Report
+
+SUMMARY = re.compile(r"=+ (?P<counts>.*?) in (?P<secs>[\d.]+)s")
+DURATION = re.compile(r"^(?P<secs>[\d.]+)s (?P<when>setup|call|teardown)\s+(?P<test>\S+)")
+VARIANT_TESTS = ("test_variant_scores_exactly", "test_only_gives_the_full_grades_verdict")
+
+
+@dataclass(frozen=True)
+class Grading:
+    exercise: str
+    name: str
+    start: float  # seconds since the first grading began
+    seconds: float
+    phases: dict[str, float]
+
+    @property
+    def end(self) -> float:
+        return self.start + self.seconds
+
+
+def gradings(folder: Path) -> list[Grading]:
+    reports = [(p, Report.model_validate_json(p.read_text())) for p in folder.glob("*/*.json")]
+    if not reports:
+        raise SystemExit(f"no reports under {folder}: pass the session's verify0 folder")
+    first = min(r.run.started_at for _, r in reports)
+    found = []
+    for path, r in reports:
+        phases: dict[str, float] = defaultdict(float)
+        for ph in r.phases:
+            phases[ph.name] += ph.duration_s
+        found.append(Grading(r.exercise_id, path.stem, (r.run.started_at - first)
+                             / timedelta(seconds=1), sum(phases.values()), dict(phases)))
+    return sorted(found, key=lambda g: g.start)
+
+
+def pytest_figures(log: str) -> tuple[float, str, float]:
+    """(pytest's seconds, its counts line, seconds the variant tests waited)."""
+    summaries = [m for m in SUMMARY.finditer(log) if "passed" in m["counts"]
+                 or "failed" in m["counts"]]
+    if not summaries:
+        raise SystemExit("no pytest summary line in the log: pass .ci/run's whole output")
+    waited = sum(float(m["secs"]) for line in log.splitlines()
+                 if (m := DURATION.match(line.strip())) and m["when"] == "setup"
+                 and any(t in m["test"] for t in VARIANT_TESTS))
+    return float(summaries[-1]["secs"]), summaries[-1]["counts"], waited
+
+
+def busy_seconds(found: list[Grading], start: float, end: float) -> float:
+    """Grading-seconds spent between ``start`` and ``end`` (overlaps clipped)."""
+    return sum(max(0.0, min(g.end, end) - max(g.start, start)) for g in found)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("log", type=Path)
+    ap.add_argument("verify", type=Path)
+    ap.add_argument("--exercises", type=int, default=24, help="catalog size to project to")
+    ap.add_argument("--total-s", type=float, help="the whole .ci/run's wall time")
+    args = ap.parse_args()
+    found = gradings(args.verify)
+    pytest_s, counts, waited = pytest_figures(args.log.read_text(errors="replace"))
+
+    by_ex: dict[str, list[Grading]] = defaultdict(list)
+    for g in found:
+        by_ex[g.exercise].append(g)
+    print(f"{'exercise':24} {'n':>3} {'grading-s':>9} {'mean':>6}  phases (s)")
+    for ex, gs in sorted(by_ex.items(), key=lambda kv: -sum(g.seconds for g in kv[1])):
+        phases: dict[str, float] = defaultdict(float)
+        for g in gs:
+            for name, s in g.phases.items():
+                phases[name] += s
+        top = " · ".join(f"{n} {s:.0f}" for n, s in sorted(phases.items(), key=lambda kv: -kv[1])
+                         if s >= 1)
+        total = sum(g.seconds for g in gs)
+        print(f"{ex:24} {len(gs):3d} {total:9.0f} {total / len(gs):6.1f}  {top}")
+    work = sum(g.seconds for g in found)
+    phase_totals: dict[str, float] = defaultdict(float)
+    for g in found:
+        for name, s in g.phases.items():
+            phase_totals[name] += s
+    print(f"{'all':24} {len(found):3d} {work:9.0f} {work / len(found):6.1f}  "
+          + " · ".join(f"{n} {s:.0f}" for n, s in sorted(phase_totals.items(),
+                                                            key=lambda kv: -kv[1])))
+
+    span = max(g.end for g in found)
+    main_s = max(0.0, span - waited)  # the pool grades beside the other tests, then V
+    quiet_s = max(0.0, pytest_s - span)  # the tests that run before it starts, and the end
+    during_main = busy_seconds(found, 0, main_s)
+    after_main = busy_seconds(found, main_s, span)
+    print(f"\npytest: {counts} in {pytest_s:.0f} s; the verification graded for {span:.0f} s; "
+          f"the variant tests waited {waited:.0f} s for it; {quiet_s:.0f} s without it "
+          "(the quiet tests that time kata, first, and the variant tests' own checks)")
+    print(f"gradings at a time: {during_main / max(main_s, 1):.2f} beside the other tests "
+          f"({main_s:.0f} s), {after_main / max(waited, 1):.2f} after them ({waited:.0f} s)")
+    admission = args.verify / "admission.txt"
+    if admission.is_file():
+        caps = [line.split() for line in admission.read_text().splitlines() if line.strip()]
+        if caps:
+            shares = [float(c[1]) for c in caps]
+            print(f"admission: {len(caps)} windows, host busy median "
+                  f"{statistics.median(shares):.0%}, cap reached {max(int(c[2]) for c in caps)}")
+
+    n = len(by_ex)
+    scale = args.exercises / n
+    rate_main = during_main / max(main_s, 1)
+    rate_after = after_main / max(waited, 1)
+    setup_s = (args.total_s - pytest_s) if args.total_s else 0.0
+    print(f"\nprojection to {args.exercises} exercises (from {n}; gradings "
+          f"{work:.0f} → {work * scale:.0f} grading-s):")
+    for label, main24 in (("other tests as now", main_s), ("other tests × catalog",
+                                                           main_s * scale)):
+        left = max(0.0, work * scale - rate_main * main24)
+        total = setup_s + quiet_s + main24 + left / max(rate_after, 0.1)
+        print(f"  {label:22} {total / 60:5.1f} min  (other tests {main24:.0f} s, then "
+              f"{left:.0f} grading-s at {rate_after:.2f} at a time"
+              + (f", install and lint {setup_s:.0f} s)" if setup_s else ")"))
+    if args.total_s:
+        print(f"measured: {args.total_s / 60:.1f} min for {n} exercises")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+"""bench/bench_ci.py reads a CI run's log and its verification's reports: the parts that
+read the log and add up overlapping gradings, on made-up input."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[1] / "bench" / "bench_ci.py"
+
+
+@pytest.fixture(scope="module")
+def bench_ci():
+    spec = importlib.util.spec_from_file_location("bench_ci", SCRIPT)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_ci"] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    yield module
+    del sys.modules["bench_ci"]
+
+
+LOG = """\
+..........
+============================= slowest 25 durations =============================
+1331.02s setup    tests/test_variants.py::test_variant_scores_exactly[rest-api-reference]
+412.50s call     tests/test_cli.py::test_something_slow
+12.00s setup    tests/test_variants.py::test_only_gives_the_full_grades_verdict[kv-store-x]
+========== 1078 passed, 3 skipped in 2993.12s (0:49:53) ==========
+"""
+
+
+def test_the_log_gives_pytest_time_and_the_variant_tests_wait(bench_ci):
+    seconds, counts, waited = bench_ci.pytest_figures(LOG)
+    assert seconds == pytest.approx(2993.12)
+    assert counts == "1078 passed, 3 skipped"
+    assert waited == pytest.approx(1343.02)  # setups of variant tests only, not the call
+
+
+def test_a_log_without_a_summary_is_refused(bench_ci):
+    with pytest.raises(SystemExit, match="no pytest summary"):
+        bench_ci.pytest_figures("lint ok\n")
+
+
+def test_busy_seconds_clips_each_grading_to_the_window(bench_ci):
+    g = bench_ci.Grading
+    found = [g("a", "reference", 0, 10, {}), g("a", "m1", 5, 10, {}), g("b", "r", 30, 5, {})]
+    assert bench_ci.busy_seconds(found, 0, 10) == 15  # 10 of the first, 5 of the second
+    assert bench_ci.busy_seconds(found, 10, 40) == 10  # 5 of the second, all of the third
