@@ -84,9 +84,8 @@ def verification(request: pytest.FixtureRequest):
         yield None
         return
     jobs = int(os.environ.get("KATA_VERIFY_JOBS", "1"))
-    max_jobs = int(os.environ.get("KATA_VERIFY_MAX_JOBS", str(jobs)))
     running = Verification(wanted, request.getfixturevalue("tmp_path_factory").mktemp("verify"),
-                           jobs, max_jobs)
+                           jobs)
     running.start()
     yield running
     running.cancel()
