@@ -4,9 +4,9 @@ would spend on the full catalog (issue #13: CI must fit 24 exercises in 45 minut
     .venv/bin/python bench/bench_ci.py RUN_LOG VERIFY_DIR [--exercises 24] [--total-s S]
 
 RUN_LOG is what `.ci/run` printed; VERIFY_DIR the session's verification folder
-(`<pytest basetemp>/verify0`: one folder per exercise holding each variant's report, and
-admission.txt). --total-s is the whole `.ci/run` wall time, install and lint included, when
-it was timed outside; without it only pytest's time is known.
+(`<pytest basetemp>/verify0`: one folder per exercise holding each variant's report).
+--total-s is the whole `.ci/run` wall time, install and lint included, when it was timed
+outside; without it only pytest's time is known.
 
 How a run is spent: the other tests run in pytest's process (M seconds) while the
 verification grades beside them; then the variant tests wait for what is left of it
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
@@ -29,7 +28,7 @@ from pathlib import Path
 
 from kata.report import Report
 
-SUMMARY = re.compile(r"=+ (?P<counts>.*?) in (?P<secs>[\d.]+)s")
+SUMMARY = re.compile(r"^=*\s*(?P<counts>\d+ (?:passed|failed).*?) in (?P<secs>[\d.]+)s", re.M)
 DURATION = re.compile(r"^(?P<secs>[\d.]+)s (?P<when>setup|call|teardown)\s+(?P<test>\S+)")
 VARIANT_TESTS = ("test_variant_scores_exactly", "test_only_gives_the_full_grades_verdict")
 
@@ -41,6 +40,13 @@ class Grading:
     start: float  # seconds since the first grading began
     seconds: float
     phases: dict[str, float]
+    checks: float  # seconds inside the contract requirements' own checks
+
+    @property
+    def between(self) -> float:
+        """Contract-phase seconds outside the checks: waiting at the gate for a neighbour's
+        measurement (or to measure alone), and fixtures (a service started, data seeded)."""
+        return max(0.0, self.phases.get("contract", 0.0) - self.checks)
 
     @property
     def end(self) -> float:
@@ -57,15 +63,16 @@ def gradings(folder: Path) -> list[Grading]:
         phases: dict[str, float] = defaultdict(float)
         for ph in r.phases:
             phases[ph.name] += ph.duration_s
+        checks = sum(q.duration_s for q in r.requirements if q.grader == "contract")
         found.append(Grading(r.exercise_id, path.stem, (r.run.started_at - first)
-                             / timedelta(seconds=1), sum(phases.values()), dict(phases)))
+                             / timedelta(seconds=1), sum(phases.values()), dict(phases),
+                             checks))
     return sorted(found, key=lambda g: g.start)
 
 
 def pytest_figures(log: str) -> tuple[float, str, float]:
     """(pytest's seconds, its counts line, seconds the variant tests waited)."""
-    summaries = [m for m in SUMMARY.finditer(log) if "passed" in m["counts"]
-                 or "failed" in m["counts"]]
+    summaries = list(SUMMARY.finditer(log))
     if not summaries:
         raise SystemExit("no pytest summary line in the log: pass .ci/run's whole output")
     waited = sum(float(m["secs"]) for line in log.splitlines()
@@ -92,7 +99,7 @@ def main() -> None:
     by_ex: dict[str, list[Grading]] = defaultdict(list)
     for g in found:
         by_ex[g.exercise].append(g)
-    print(f"{'exercise':24} {'n':>3} {'grading-s':>9} {'mean':>6}  phases (s)")
+    print(f"{'exercise':24} {'n':>3} {'grading-s':>9} {'mean':>6} {'between':>7}  phases (s)")
     for ex, gs in sorted(by_ex.items(), key=lambda kv: -sum(g.seconds for g in kv[1])):
         phases: dict[str, float] = defaultdict(float)
         for g in gs:
@@ -101,13 +108,15 @@ def main() -> None:
         top = " · ".join(f"{n} {s:.0f}" for n, s in sorted(phases.items(), key=lambda kv: -kv[1])
                          if s >= 1)
         total = sum(g.seconds for g in gs)
-        print(f"{ex:24} {len(gs):3d} {total:9.0f} {total / len(gs):6.1f}  {top}")
+        between = sum(g.between for g in gs)
+        print(f"{ex:24} {len(gs):3d} {total:9.0f} {total / len(gs):6.1f} {between:7.0f}  {top}")
     work = sum(g.seconds for g in found)
     phase_totals: dict[str, float] = defaultdict(float)
     for g in found:
         for name, s in g.phases.items():
             phase_totals[name] += s
-    print(f"{'all':24} {len(found):3d} {work:9.0f} {work / len(found):6.1f}  "
+    print(f"{'all':24} {len(found):3d} {work:9.0f} {work / len(found):6.1f} "
+          f"{sum(g.between for g in found):7.0f}  "
           + " · ".join(f"{n} {s:.0f}" for n, s in sorted(phase_totals.items(),
                                                             key=lambda kv: -kv[1])))
 
@@ -116,19 +125,13 @@ def main() -> None:
     quiet_s = max(0.0, pytest_s - span)  # the tests that run before it starts, and the end
     during_main = busy_seconds(found, 0, main_s)
     after_main = busy_seconds(found, main_s, span)
+    print("(between: contract-phase seconds outside the checks themselves, at the gate or in "
+          "fixtures)")
     print(f"\npytest: {counts} in {pytest_s:.0f} s; the verification graded for {span:.0f} s; "
           f"the variant tests waited {waited:.0f} s for it; {quiet_s:.0f} s without it "
           "(the quiet tests that time kata, first, and the variant tests' own checks)")
     print(f"gradings at a time: {during_main / max(main_s, 1):.2f} beside the other tests "
           f"({main_s:.0f} s), {after_main / max(waited, 1):.2f} after them ({waited:.0f} s)")
-    admission = args.verify / "admission.txt"
-    if admission.is_file():
-        caps = [line.split() for line in admission.read_text().splitlines() if line.strip()]
-        if caps:
-            shares = [float(c[1]) for c in caps]
-            print(f"admission: {len(caps)} windows, host busy median "
-                  f"{statistics.median(shares):.0%}, cap reached {max(int(c[2]) for c in caps)}")
-
     n = len(by_ex)
     scale = args.exercises / n
     rate_main = during_main / max(main_s, 1)

@@ -40,6 +40,12 @@ def test_the_log_gives_pytest_time_and_the_variant_tests_wait(bench_ci):
     assert waited == pytest.approx(1343.02)  # setups of variant tests only, not the call
 
 
+def test_the_quiet_summary_line_is_read_too(bench_ci):  # pytest -q prints no rule
+    line = "1 failed, 1079 passed in 3430.33s (0:57:10)"
+    seconds, counts, _ = bench_ci.pytest_figures(f"...\n{line}\n")
+    assert (seconds, counts) == (pytest.approx(3430.33), "1 failed, 1079 passed")
+
+
 def test_a_log_without_a_summary_is_refused(bench_ci):
     with pytest.raises(SystemExit, match="no pytest summary"):
         bench_ci.pytest_figures("lint ok\n")
@@ -47,6 +53,13 @@ def test_a_log_without_a_summary_is_refused(bench_ci):
 
 def test_busy_seconds_clips_each_grading_to_the_window(bench_ci):
     g = bench_ci.Grading
-    found = [g("a", "reference", 0, 10, {}), g("a", "m1", 5, 10, {}), g("b", "r", 30, 5, {})]
+    found = [g("a", "reference", 0, 10, {}, 0), g("a", "m1", 5, 10, {}, 0),
+             g("b", "r", 30, 5, {}, 0)]
     assert bench_ci.busy_seconds(found, 0, 10) == 15  # 10 of the first, 5 of the second
     assert bench_ci.busy_seconds(found, 10, 40) == 10  # 5 of the second, all of the third
+
+
+def test_between_is_the_contract_phase_outside_its_checks(bench_ci):
+    g = bench_ci.Grading("a", "reference", 0, 30, {"build": 5, "contract": 25}, 18)
+    assert g.between == 7
+    assert bench_ci.Grading("a", "m", 0, 5, {"build": 5}, 0).between == 0
