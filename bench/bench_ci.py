@@ -30,6 +30,7 @@ from kata.report import Report
 
 SUMMARY = re.compile(r"^=*\s*(?P<counts>\d+ (?:passed|failed).*?) in (?P<secs>[\d.]+)s", re.M)
 DURATION = re.compile(r"^(?P<secs>[\d.]+)s (?P<when>setup|call|teardown)\s+(?P<test>\S+)")
+GATE = re.compile(r"^(?P<exercise>[\w-]+)/\S+: .*\(at the gate (?P<secs>[\d.]+) s\)$", re.M)
 VARIANT_TESTS = ("test_variant_scores_exactly", "test_only_gives_the_full_grades_verdict")
 
 
@@ -70,6 +71,16 @@ def gradings(folder: Path) -> list[Grading]:
     return sorted(found, key=lambda g: g.start)
 
 
+def gate_waits(folder: Path) -> dict[str, float]:
+    """Seconds each exercise's gradings waited their turn at the gate (kata.gate), from the
+    grading processes' logs (`kata.verify` prints it after each grading)."""
+    waits: dict[str, float] = defaultdict(float)
+    for log in folder.glob("*/log-*.txt"):
+        for m in GATE.finditer(log.read_text(errors="replace")):
+            waits[m["exercise"]] += float(m["secs"])
+    return dict(waits)
+
+
 def pytest_figures(log: str) -> tuple[float, str, float]:
     """(pytest's seconds, its counts line, seconds the variant tests waited)."""
     summaries = list(SUMMARY.finditer(log))
@@ -99,7 +110,15 @@ def main() -> None:
     by_ex: dict[str, list[Grading]] = defaultdict(list)
     for g in found:
         by_ex[g.exercise].append(g)
-    print(f"{'exercise':24} {'n':>3} {'grading-s':>9} {'mean':>6} {'between':>7}  phases (s)")
+    gate = gate_waits(args.verify)
+
+    def at_gate(ex: str | None = None) -> str:
+        if not gate:
+            return "      –"  # a run from before kata.verify printed it
+        return f"{gate.get(ex, 0.0) if ex else sum(gate.values()):7.0f}"
+
+    print(f"{'exercise':24} {'n':>3} {'grading-s':>9} {'mean':>6} {'between':>7} {'gate':>7}"
+          "  phases (s)")
     for ex, gs in sorted(by_ex.items(), key=lambda kv: -sum(g.seconds for g in kv[1])):
         phases: dict[str, float] = defaultdict(float)
         for g in gs:
@@ -109,14 +128,15 @@ def main() -> None:
                          if s >= 1)
         total = sum(g.seconds for g in gs)
         between = sum(g.between for g in gs)
-        print(f"{ex:24} {len(gs):3d} {total:9.0f} {total / len(gs):6.1f} {between:7.0f}  {top}")
+        print(f"{ex:24} {len(gs):3d} {total:9.0f} {total / len(gs):6.1f} {between:7.0f} "
+              f"{at_gate(ex)}  {top}")
     work = sum(g.seconds for g in found)
     phase_totals: dict[str, float] = defaultdict(float)
     for g in found:
         for name, s in g.phases.items():
             phase_totals[name] += s
     print(f"{'all':24} {len(found):3d} {work:9.0f} {work / len(found):6.1f} "
-          f"{sum(g.between for g in found):7.0f}  "
+          f"{sum(g.between for g in found):7.0f} {at_gate()}  "
           + " · ".join(f"{n} {s:.0f}" for n, s in sorted(phase_totals.items(),
                                                             key=lambda kv: -kv[1])))
 
@@ -126,7 +146,7 @@ def main() -> None:
     during_main = busy_seconds(found, 0, main_s)
     after_main = busy_seconds(found, main_s, span)
     print("(between: contract-phase seconds outside the checks themselves, at the gate or in "
-          "fixtures)")
+          "fixtures; gate: seconds waiting for a turn, in any phase)")
     print(f"\npytest: {counts} in {pytest_s:.0f} s; the verification graded for {span:.0f} s; "
           f"the variant tests waited {waited:.0f} s for it; {quiet_s:.0f} s without it "
           "(the quiet tests that time kata, first, and the variant tests' own checks)")

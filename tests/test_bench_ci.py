@@ -63,3 +63,14 @@ def test_between_is_the_contract_phase_outside_its_checks(bench_ci):
     g = bench_ci.Grading("a", "reference", 0, 30, {"build": 5, "contract": 25}, 18)
     assert g.between == 7
     assert bench_ci.Grading("a", "m", 0, 5, {"build": 5}, 0).between == 0
+
+
+def test_gate_waits_add_up_each_exercise_s_lines_in_the_grading_logs(bench_ci, tmp_path):
+    (tmp_path / "kv-store").mkdir()
+    (tmp_path / "kv-store" / "log-0.txt").write_text(
+        "kv-store/reference: ok 14.2 s (at the gate 3.5 s)\n"
+        "a warning a grade printed\n"
+        "kv-store/reference:only: graded 9.0 s (at the gate 0.5 s)\n")
+    (tmp_path / "kv-store" / "log-1.txt").write_text(
+        "kv-store/no-ttl: NOT OK 12.0 s (at the gate 1.0 s)\n")
+    assert bench_ci.gate_waits(tmp_path) == {"kv-store": pytest.approx(5.0)}

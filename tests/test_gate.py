@@ -166,3 +166,13 @@ def test_the_contract_stage_says_when_each_requirement_starts_and_which_are_meas
     assert [e for e in said if isinstance(e, RequirementStarted)] == [
         RequirementStarted("plain", False), RequirementStarted("hit", True),
         RequirementStarted("slow", True)]
+
+
+def test_a_gate_counts_the_time_its_grading_waited_for_its_turn(tmp_path):
+    measuring, other = PhaseGate({"load"}, folder=tmp_path), PhaseGate({"load"}, folder=tmp_path)
+    measuring(PhaseStarted("load"))  # holds the host alone
+    threading.Timer(0.4, measuring, (PhaseFinished("load", 0.4),)).start()
+    other(PhaseStarted("build"))  # waits until the measurement is over
+    other(PhaseFinished("build", 0.0))
+    assert 0.3 <= other.waited_s < 5, other.waited_s
+    assert measuring.waited_s < 0.3  # it found the host free

@@ -20,6 +20,7 @@ Use it as the engine's event handler: ``grade(…, emit=PhaseGate({"load"}))``.
 from __future__ import annotations
 
 import fcntl
+import time
 from pathlib import Path
 from typing import IO
 
@@ -33,6 +34,7 @@ class PhaseGate:
         self.folder = folder or state_dir() / "locks"
         self._held: IO[str] | None = None
         self._phase_alone = False  # the phase now running runs alone as a whole
+        self.waited_s = 0.0  # time spent waiting to enter: what taking turns cost this grade
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, PhaseStarted):
@@ -48,6 +50,7 @@ class PhaseGate:
         self.leave()  # phases do not nest; never hold two
         self.folder.mkdir(parents=True, exist_ok=True)
         gate = open(self.folder / "gate", "a")  # held until leave()
+        began = time.monotonic()
         with open(self.folder / "turnstile", "a") as turnstile:
             fcntl.flock(turnstile, fcntl.LOCK_EX)
             try:
@@ -56,6 +59,7 @@ class PhaseGate:
                 gate.close()
                 raise
             # closing the turnstile's file releases it
+        self.waited_s += time.monotonic() - began
         self._held = gate
 
     def leave(self) -> None:

@@ -29,6 +29,7 @@ class VariantResult:
     variant: str  # "reference" or the mutant's name
     expected_lost: set[str]
     report: Report
+    gate_wait_s: float = 0.0  # of its time, waiting its turn beside other gradings
 
     @property
     def lost(self) -> set[str]:
@@ -92,9 +93,10 @@ def verify_variant(
         # a stable folder per mutant, so the cached image's layers are reused next time
         folder = materialize(exercise, mutant, workdir / f"{exercise.id}-{mutant.name}")
         breaks, name = set(mutant.breaks), mutant.name
+    gate = PhaseGate(measuring(exercise))
     report = grade(as_graded(exercise, mutant), open_repo(folder), catalog.grader_dir(exercise),
-                   sandbox_factory, options or GradeOptions(), emit=PhaseGate(measuring(exercise)))
-    return VariantResult(name, breaks, report)
+                   sandbox_factory, options or GradeOptions(), emit=gate)
+    return VariantResult(name, breaks, report, gate.waited_s)
 
 
 def only_selection(exercise: Exercise, mutant: Mutant | None) -> set[str]:
@@ -270,8 +272,8 @@ def _main(argv: list[str]) -> int:
                 result = verify_variant(catalog, exercise, mutant, factory, Path(tmp), options)
                 (out / f"{graded}.json").write_text(result.report.model_dump_json())
                 verdict = "graded" if options.only else "ok" if result.ok else "NOT OK"
-                print(f"{ex_id}/{graded}: {verdict} {time.monotonic() - start:.1f} s",
-                      flush=True)
+                print(f"{ex_id}/{graded}: {verdict} {time.monotonic() - start:.1f} s "
+                      f"(at the gate {result.gate_wait_s:.1f} s)", flush=True)
     return 0
 
 
