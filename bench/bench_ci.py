@@ -31,6 +31,7 @@ from kata.report import Report
 SUMMARY = re.compile(r"^=*\s*(?P<counts>\d+ (?:passed|failed).*?) in (?P<secs>[\d.]+)s", re.M)
 DURATION = re.compile(r"^(?P<secs>[\d.]+)s (?P<when>setup|call|teardown)\s+(?P<test>\S+)")
 GATE = re.compile(r"^(?P<exercise>[\w-]+)/\S+: .*\(at the gate (?P<secs>[\d.]+) s\)$", re.M)
+# the tests that read the verification's reports: tests/conftest.py's VARIANT_TESTS
 VARIANT_TESTS = ("test_variant_scores_exactly", "test_only_gives_the_full_grades_verdict")
 
 
@@ -41,13 +42,6 @@ class Grading:
     start: float  # seconds since the first grading began
     seconds: float
     phases: dict[str, float]
-    checks: float  # seconds inside the contract requirements' own checks
-
-    @property
-    def between(self) -> float:
-        """Contract-phase seconds outside the checks: waiting at the gate for a neighbour's
-        measurement (or to measure alone), and fixtures (a service started, data seeded)."""
-        return max(0.0, self.phases.get("contract", 0.0) - self.checks)
 
     @property
     def end(self) -> float:
@@ -64,10 +58,8 @@ def gradings(folder: Path) -> list[Grading]:
         phases: dict[str, float] = defaultdict(float)
         for ph in r.phases:
             phases[ph.name] += ph.duration_s
-        checks = sum(q.duration_s for q in r.requirements if q.grader == "contract")
         found.append(Grading(r.exercise_id, path.stem, (r.run.started_at - first)
-                             / timedelta(seconds=1), sum(phases.values()), dict(phases),
-                             checks))
+                             / timedelta(seconds=1), sum(phases.values()), dict(phases)))
     return sorted(found, key=lambda g: g.start)
 
 
@@ -117,8 +109,7 @@ def main() -> None:
             return "      –"  # a run from before kata.verify printed it
         return f"{gate.get(ex, 0.0) if ex else sum(gate.values()):7.0f}"
 
-    print(f"{'exercise':24} {'n':>3} {'grading-s':>9} {'mean':>6} {'between':>7} {'gate':>7}"
-          "  phases (s)")
+    print(f"{'exercise':24} {'n':>3} {'grading-s':>9} {'mean':>6} {'gate':>7}  phases (s)")
     for ex, gs in sorted(by_ex.items(), key=lambda kv: -sum(g.seconds for g in kv[1])):
         phases: dict[str, float] = defaultdict(float)
         for g in gs:
@@ -127,16 +118,13 @@ def main() -> None:
         top = " · ".join(f"{n} {s:.0f}" for n, s in sorted(phases.items(), key=lambda kv: -kv[1])
                          if s >= 1)
         total = sum(g.seconds for g in gs)
-        between = sum(g.between for g in gs)
-        print(f"{ex:24} {len(gs):3d} {total:9.0f} {total / len(gs):6.1f} {between:7.0f} "
-              f"{at_gate(ex)}  {top}")
+        print(f"{ex:24} {len(gs):3d} {total:9.0f} {total / len(gs):6.1f} {at_gate(ex)}  {top}")
     work = sum(g.seconds for g in found)
     phase_totals: dict[str, float] = defaultdict(float)
     for g in found:
         for name, s in g.phases.items():
             phase_totals[name] += s
-    print(f"{'all':24} {len(found):3d} {work:9.0f} {work / len(found):6.1f} "
-          f"{sum(g.between for g in found):7.0f} {at_gate()}  "
+    print(f"{'all':24} {len(found):3d} {work:9.0f} {work / len(found):6.1f} {at_gate()}  "
           + " · ".join(f"{n} {s:.0f}" for n, s in sorted(phase_totals.items(),
                                                             key=lambda kv: -kv[1])))
 
@@ -145,8 +133,8 @@ def main() -> None:
     quiet_s = max(0.0, pytest_s - span)  # the tests that run before it starts, and the end
     during_main = busy_seconds(found, 0, main_s)
     after_main = busy_seconds(found, main_s, span)
-    print("(between: contract-phase seconds outside the checks themselves, at the gate or in "
-          "fixtures; gate: seconds waiting for a turn, in any phase)")
+    print("(gate: seconds waiting for a turn, for a neighbour measuring alone or for the host "
+          "to empty before measuring alone)")
     print(f"\npytest: {counts} in {pytest_s:.0f} s; the verification graded for {span:.0f} s; "
           f"the variant tests waited {waited:.0f} s for it; {quiet_s:.0f} s without it "
           "(the quiet tests that time kata, first, and the variant tests' own checks)")

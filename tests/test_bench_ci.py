@@ -53,16 +53,9 @@ def test_a_log_without_a_summary_is_refused(bench_ci):
 
 def test_busy_seconds_clips_each_grading_to_the_window(bench_ci):
     g = bench_ci.Grading
-    found = [g("a", "reference", 0, 10, {}, 0), g("a", "m1", 5, 10, {}, 0),
-             g("b", "r", 30, 5, {}, 0)]
+    found = [g("a", "reference", 0, 10, {}), g("a", "m1", 5, 10, {}), g("b", "r", 30, 5, {})]
     assert bench_ci.busy_seconds(found, 0, 10) == 15  # 10 of the first, 5 of the second
     assert bench_ci.busy_seconds(found, 10, 40) == 10  # 5 of the second, all of the third
-
-
-def test_between_is_the_contract_phase_outside_its_checks(bench_ci):
-    g = bench_ci.Grading("a", "reference", 0, 30, {"build": 5, "contract": 25}, 18)
-    assert g.between == 7
-    assert bench_ci.Grading("a", "m", 0, 5, {"build": 5}, 0).between == 0
 
 
 def test_gate_waits_add_up_each_exercise_s_lines_in_the_grading_logs(bench_ci, tmp_path):
@@ -74,3 +67,9 @@ def test_gate_waits_add_up_each_exercise_s_lines_in_the_grading_logs(bench_ci, t
     (tmp_path / "kv-store" / "log-1.txt").write_text(
         "kv-store/no-ttl: NOT OK 12.0 s (at the gate 1.0 s)\n")
     assert bench_ci.gate_waits(tmp_path) == {"kv-store": pytest.approx(5.0)}
+
+
+def test_it_waits_on_the_variant_tests_the_session_runs_last(bench_ci):
+    import conftest  # tests/, on the path as for every test here
+
+    assert set(bench_ci.VARIANT_TESTS) == set(conftest.VARIANT_TESTS)
