@@ -190,6 +190,18 @@ def remove_run(client: docker.DockerClient, run_id: str | None) -> None:
             v.remove(force=True)
         except docker.errors.NotFound:
             pass
+        except docker.errors.APIError:  # in use (409) by a container of the run that a
+            # request cut short by Ctrl-C created after the containers were listed above
+            for c in client.containers.list(all=True, sparse=True,
+                                            filters={"label": label, "volume": v.name}):
+                try:
+                    c.remove(force=True, v=True)
+                except docker.errors.NotFound:
+                    pass
+            try:
+                v.remove(force=True)
+            except docker.errors.NotFound:
+                pass
     for img in image_summaries(client, filters={"label": label}):
         try:
             client.images.remove(img["Id"], force=True)
