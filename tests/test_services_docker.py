@@ -60,7 +60,9 @@ def test_exec_output_is_capped_and_its_code_kept(sandbox, tmp_path):
     svc = _redis(sandbox, tmp_path)
     got = svc.exec(["sh", "-c", "head -c 3000000 /dev/zero | tr '\\0' x; exit 3"])
     assert got.code == 3
-    assert len(got.stdout) == EXEC_OUTPUT_CAP
+    assert len(got.stdout) == EXEC_OUTPUT_CAP and got.clipped
+    whole = svc.exec(["sh", "-c", f"head -c {EXEC_OUTPUT_CAP} /dev/zero | tr '\\0' x"])
+    assert len(whole.stdout) == EXEC_OUTPUT_CAP and not whole.clipped  # exactly full
     slow = svc.exec(["sleep", "5"], timeout_s=1)
     assert slow.timed_out
 

@@ -1,12 +1,18 @@
 """What the app stored, read the way the app would: psql in kata's PostgreSQL container,
-as the app's database user. Every row of every table of the learner's schemas comes back
-as JSON (row_to_json), so each column's value is read exactly, whatever its type; bytea
-arrives as "\\x<hex>" and is also tried as text. What the app stored is untrusted: the
-exec's output is capped, and rows are bounded per table."""
+as the app's database user. The rows of the learner's tables that hold what a check looks
+for (an email, a password's forms) come back as JSON (row_to_json), so each column's value
+is read exactly, whatever its type; bytea arrives as "\\x<hex>" and is also tried as text.
+What the app stored is untrusted: the exec's output is capped, and rows are bounded per
+table.
+
+Only matching rows are read: an app may keep thousands of rows (sessions, failed logins, an
+audit log) in tables that sort before its users table, and read whole they fill the exec's
+1 MB cap first: the users row, and a plaintext password in it, would go unseen."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,6 +84,11 @@ def _psql(app: GradedApp, sql: str) -> str:
         why = "timed out" if done.timed_out else f"exit {done.code}: {done.stderr.strip()[:300]}"
         raise DatabaseUnreadable(f"kata could not read the database as the app's user "
                                  f"(psql {why})")
+    if done.clipped:
+        # Only rows holding a value kata made up a moment ago are asked for: a megabyte of
+        # them is the app's doing, and what was cut off cannot be vouched for.
+        raise DatabaseUnreadable("the rows holding the email and password kata had just sent "
+                                 "came to more than 1 MB: kata cannot read them all")
     return done.stdout
 
 
@@ -85,16 +96,22 @@ def tables(app: GradedApp) -> list[str]:
     return [t for t in _psql(app, TABLES_SQL).splitlines() if t]
 
 
-def rows(app: GradedApp) -> list[Row]:
-    """Every row of every table (up to ROWS_PER_TABLE each, the newest rows kata can tell
-    are not asked for: tables have no order, so a bound is all there is)."""
+def rows(app: GradedApp, needles: Iterable[str]) -> list[Row]:
+    """The rows of every table (up to ROWS_PER_TABLE each) whose JSON holds one of
+    ``needles``, ignoring case, as text or as bytea's hex. A superset of the rows where
+    ``Row.holds`` finds a needle: the caller still decides on each value."""
     names = tables(app)
-    if not names:
+    forms = sorted({form for needle in needles if needle
+                    for form in (needle.lower(), needle.encode().hex(),
+                                 needle.lower().encode().hex())})
+    if not names or not forms:
         return []
     # The names are PostgreSQL's own format('%I.%I'): quoted identifiers, safe to splice.
     # One JSON document a line: json escapes every newline a value holds.
-    parts = [f"(SELECT json_build_object('t', {_literal(n)}, 'r', row_to_json(x))::text "
-             f"FROM {n} x LIMIT {ROWS_PER_TABLE})" for n in names]
+    where = " OR ".join(f"strpos(j, {_literal(form)}) > 0" for form in forms)
+    parts = [f"(SELECT json_build_object('t', {_literal(n)}, 'r', r)::text FROM "
+             f"(SELECT r, lower(r::text) AS j FROM (SELECT row_to_json(x) AS r FROM {n} x) a) b "
+             f"WHERE {where} LIMIT {ROWS_PER_TABLE})" for n in names]
     out: list[Row] = []
     for line in _psql(app, " UNION ALL ".join(parts)).splitlines():
         try:

@@ -86,6 +86,7 @@ class Completed:
     stdout: str
     stderr: str
     timed_out: bool = False
+    clipped: bool = False  # output went past the cap and was cut: what is left is partial
 
 
 class ServiceHandle(Protocol):

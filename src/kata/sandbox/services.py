@@ -31,11 +31,14 @@ class DockerService:
         api = self.container.client.api
         exec_id = api.exec_create(self.container.id, wrapped, stdout=True, stderr=True)["Id"]
         kept: tuple[bytearray, bytearray] = (bytearray(), bytearray())
+        clipped = False
         # Read it all (the command's pipe must drain for it to end), keep only the cap.
         for chunk in api.exec_start(exec_id, stream=True, demux=True):
             for buffer, data in zip(kept, chunk, strict=True):
-                if data and len(buffer) < EXEC_OUTPUT_CAP:
-                    buffer += data[:EXEC_OUTPUT_CAP - len(buffer)]
+                if data:
+                    room = EXEC_OUTPUT_CAP - len(buffer)
+                    buffer += data[:max(room, 0)]
+                    clipped = clipped or len(data) > room
         code = api.exec_inspect(exec_id).get("ExitCode")
         code = -1 if code is None else int(code)
         return Completed(
@@ -44,6 +47,7 @@ class DockerService:
             stdout=kept[0].decode("utf-8", "replace"),
             stderr=kept[1].decode("utf-8", "replace"),
             timed_out=code == 124,
+            clipped=clipped,
         )
 
     def running(self) -> bool:
