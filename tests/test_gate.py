@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from kata.events import PhaseFinished, PhaseStarted, RequirementStarted
+from kata.events import CheckStarted, PhaseFinished, PhaseStarted
 from kata.gate import PhaseGate
 
 
@@ -56,11 +56,11 @@ def test_a_measuring_phase_runs_alone_and_others_side_by_side(tmp_path):
 
 
 def _contract(gate: PhaseGate, steps: list, log: list, lock: threading.Lock):
-    """A contract phase whose requirements' checks follow each other (``steps``: name,
-    measured, seconds), saying each start as the contract stage does."""
+    """A contract phase whose checks follow each other (``steps``: name, measured,
+    seconds), saying each start as the contract stage does."""
     gate(PhaseStarted("contract"))
     for name, measured, seconds in steps:
-        gate(RequirementStarted(name, measured))
+        gate(CheckStarted(name, measured))
         with lock:
             log.append(("in", name, time.monotonic()))
         time.sleep(seconds)
@@ -72,7 +72,7 @@ def _contract(gate: PhaseGate, steps: list, log: list, lock: threading.Lock):
 def test_a_measured_requirement_runs_alone_not_its_whole_phase(tmp_path):
     """A contract phase with one measured requirement between two plain ones: the plain
     ones share the host with a neighbour's build; the measured one has it alone, and it
-    gets its turn at the neighbour's next requirement, not at the end of its phase."""
+    gets its turn at the neighbour's next check, not at the end of its phase."""
     log: list = []
     lock = threading.Lock()
     a = [("a-plain", False, 0.4), ("a-timed", True, 0.4), ("a-after", False, 0.4)]
@@ -90,10 +90,35 @@ def test_a_measured_requirement_runs_alone_not_its_whole_phase(tmp_path):
     assert any(p & {"b-2", "b-3", "b-4"} and "a-after" in p for p in pairs), pairs
 
 
+def test_consecutive_measured_checks_keep_the_host_in_one_turn(tmp_path):
+    """Two measured checks in a row (one requirement's, or adjacent measured requirements'):
+    no neighbour's check starts between them. Handing the host back in between let a
+    neighbour start a check the second measurement then had to wait out."""
+    log: list = []
+    lock = threading.Lock()
+    a = [("a-plain", False, 0.2), ("a-timed-1", True, 0.3), ("a-timed-2", True, 0.3),
+         ("a-after", False, 0.2)]
+    b = [(f"b-{i}", False, 0.1) for i in range(12)]
+    threads = [threading.Thread(target=_contract, args=(PhaseGate({"load"}, folder=tmp_path),
+                                                        steps, log, lock))
+               for steps in (a, b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    at = {(what, name): t for what, name, t in log}
+    turn = (at["in", "a-timed-1"], at["out", "a-timed-2"])
+    inside = [name for what, name, t in log
+              if name.startswith("b-") and what == "in" and turn[0] < t < turn[1]]
+    assert not inside, inside
+    assert not any(p & {"a-timed-1", "a-timed-2"} for p in _overlaps(log))
+    assert any(p & {"a-plain", "a-after"} for p in _overlaps(log))  # the rest is shared
+
+
 def test_a_phase_that_runs_alone_stays_alone_through_its_requirements(tmp_path):
     held = PhaseGate({"contract"}, folder=tmp_path)
     held(PhaseStarted("contract"))
-    held(RequirementStarted("plain", measured=False))  # must not drop to shared
+    held(CheckStarted("plain", measured=False))  # must not drop to shared
     neighbour = PhaseGate(set(), folder=tmp_path)
     entered = threading.Event()
 
@@ -124,7 +149,7 @@ def test_the_phases_that_measure_are_load_and_those_of_timed_requirements():
         })
 
     assert measuring(exercise()) == {"load"}
-    # a contract requirement's tests take their turn alone (RequirementStarted), not the phase
+    # a contract requirement's checks take their turn alone (CheckStarted), not the phase
     assert measuring(exercise(timed=True)) == {"load"}
     assert measuring(exercise(thresholds={"duration_s": 3})) == {"load"}
     assert exercise(timed=True).requirement("hit").measured
@@ -137,7 +162,7 @@ def test_the_phases_that_measure_are_load_and_those_of_timed_requirements():
 def test_the_contract_stage_says_when_each_requirement_starts_and_which_are_measured(
         tmp_path):
     """What lets the gate hold the host for a measured requirement only: the stage's
-    RequirementStarted events, one per requirement, in grading order."""
+    CheckStarted events, one per check, in grading order."""
     from kata.catalog.models import Exercise
     from kata.sandbox.fake import FakeApp
     from kata.stages.contract import contract
@@ -163,9 +188,9 @@ def test_the_contract_stage_says_when_each_requirement_starts_and_which_are_meas
                        requirements=ex.grading_order(), app=FakeApp(port=8000), services={},
                        seed=1, emit=said.append)
     assert all(o.status.value == "pass" for o in contract(ctx))
-    assert [e for e in said if isinstance(e, RequirementStarted)] == [
-        RequirementStarted("plain", False), RequirementStarted("hit", True),
-        RequirementStarted("slow", True)]
+    assert [e for e in said if isinstance(e, CheckStarted)] == [
+        CheckStarted("plain", False), CheckStarted("plain", False), CheckStarted("hit", True),
+        CheckStarted("slow", True)]
 
 
 def test_a_gate_counts_the_time_its_grading_waited_for_its_turn(tmp_path):

@@ -34,15 +34,15 @@ class RequirementJudged:
 
 
 @dataclass(frozen=True)
-class RequirementStarted:
-    """Inside a phase, the checks of one requirement begin (the contract stage says so):
-    a point where a neighbour's measurement may take its turn, and where a ``measured``
-    requirement's checks take theirs (`kata.gate`)."""
+class CheckStarted:
+    """Inside a phase, one check (a test) of a requirement begins (the contract stage says
+    so): a point where a neighbour's measurement may take its turn, and where a
+    ``measured`` requirement's checks take theirs (`kata.gate`)."""
     requirement: str
     measured: bool = False
 
 
-Event = PhaseStarted | PhaseFinished | LogLine | RequirementJudged | RequirementStarted
+Event = PhaseStarted | PhaseFinished | LogLine | RequirementJudged | CheckStarted
 Handler = Callable[[Event], None]
 
 

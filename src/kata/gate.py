@@ -8,11 +8,13 @@ held shared by a phase and exclusive by a measuring one; ``turnstile`` is taken 
 by every phase on its way in and held by a measuring phase while it waits, so a stream
 of ordinary phases cannot keep a measurement waiting for ever.
 
-Inside a phase, the contract stage says when each requirement's checks begin
-(``RequirementStarted``): there a phase leaves the gate and enters it again, alone when that
-requirement is measured. So a measured requirement runs alone without making its whole phase
-do so, and a waiting measurement gets its turn at a neighbour's next requirement, not at the
-end of a phase minutes long.
+Inside a phase, the contract stage says when each check (test) begins (``CheckStarted``):
+there a phase leaves the gate and enters it again, alone when that check's requirement is
+measured. So a measured requirement runs alone without making its whole phase do so, and a
+waiting measurement gets its turn at a neighbour's next check, not at the end of a phase
+minutes long. Consecutive measured checks (one requirement's, or adjacent measured
+requirements', as task-scheduler's on-time and retries) keep the host in one turn: handing it
+back between them let a neighbour start a check that the next measurement then waited out.
 
 Use it as the engine's event handler: ``grade(…, emit=PhaseGate({"load"}))``.
 """
@@ -24,7 +26,7 @@ import time
 from pathlib import Path
 from typing import IO
 
-from kata.events import Event, PhaseFinished, PhaseStarted, RequirementStarted
+from kata.events import CheckStarted, Event, PhaseFinished, PhaseStarted
 from kata.paths import state_dir
 
 
@@ -33,6 +35,7 @@ class PhaseGate:
         self.measuring = measuring  # the phase names that must run alone
         self.folder = folder or state_dir() / "locks"
         self._held: IO[str] | None = None
+        self._alone = False  # the hold is exclusive
         self._phase_alone = False  # the phase now running runs alone as a whole
         self.waited_s = 0.0  # time spent waiting to enter: what taking turns cost this grade
 
@@ -40,8 +43,9 @@ class PhaseGate:
         if isinstance(event, PhaseStarted):
             self._phase_alone = event.phase in self.measuring
             self.enter(alone=self._phase_alone)
-        elif isinstance(event, RequirementStarted):
-            if self._held is not None and not self._phase_alone:
+        elif isinstance(event, CheckStarted):
+            if self._held is not None and not self._phase_alone and not (
+                    event.measured and self._alone):
                 self.enter(alone=event.measured)
         elif isinstance(event, PhaseFinished):
             self.leave()
@@ -60,9 +64,9 @@ class PhaseGate:
                 raise
             # closing the turnstile's file releases it
         self.waited_s += time.monotonic() - began
-        self._held = gate
+        self._held, self._alone = gate, alone
 
     def leave(self) -> None:
         if self._held is not None:
             self._held.close()  # releases the flock
-            self._held = None
+            self._held, self._alone = None, False

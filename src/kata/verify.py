@@ -138,7 +138,7 @@ def measuring(exercise: Exercise) -> set[str]:
     """The phases of this exercise's grade that measure and so must run alone on the host
     (`gate.PhaseGate`): the load phase, and the phase of a measured requirement whose grader
     is not the contract stage. The contract stage says when each requirement's tests start
-    (`events.RequirementStarted`), so only a measured requirement's tests run alone there,
+    (`events.CheckStarted`), so only a measured requirement's tests run alone there,
     not the whole phase: a neighbour's other requirements are not held up for minutes."""
     return {"load"} | {r.grader for r in exercise.requirements
                        if r.measured and r.grader != "contract"}

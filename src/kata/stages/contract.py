@@ -25,7 +25,7 @@ import httpx
 import pytest
 
 from kata.errors import ExerciseInvalid, RepoProblem
-from kata.events import Handler, RequirementStarted, ignore
+from kata.events import CheckStarted, Handler, ignore
 from kata.outcomes import Outcome, Status
 from kata.repofiles import FileTooLarge
 from kata.stages.registry import StageContext, stage
@@ -188,7 +188,7 @@ class KataPlugin:
         if rid != self.current:
             self.check_alive()
             self.current = rid
-            self.emit(RequirementStarted(rid, rid in self.measured))
+        self.emit(CheckStarted(rid, rid in self.measured))
         if self.deadline is not None and time.monotonic() > self.deadline:
             pytest.skip("not reached: the overall deadline passed before this check started")
         need = self._unmet_need(rid)
