@@ -30,7 +30,8 @@ from kata.report import Report
 
 SUMMARY = re.compile(r"^=*\s*(?P<counts>\d+ (?:passed|failed).*?) in (?P<secs>[\d.]+)s", re.M)
 DURATION = re.compile(r"^(?P<secs>[\d.]+)s (?P<when>setup|call|teardown)\s+(?P<test>\S+)")
-GATE = re.compile(r"^(?P<exercise>[\w-]+)/\S+: .*\(at the gate (?P<secs>[\d.]+) s\)$", re.M)
+GATE = re.compile(r"^(?P<exercise>[\w-]+)/\S+: .*\(at the gate (?P<secs>[\d.]+) s"
+                  r"(?:, (?P<alone>[\d.]+) s of it to measure)?\)$", re.M)
 # the tests that read the verification's reports: tests/conftest.py's VARIANT_TESTS
 VARIANT_TESTS = ("test_variant_scores_exactly", "test_only_gives_the_full_grades_verdict")
 
@@ -63,14 +64,16 @@ def gradings(folder: Path) -> list[Grading]:
     return sorted(found, key=lambda g: g.start)
 
 
-def gate_waits(folder: Path) -> dict[str, float]:
-    """Seconds each exercise's gradings waited their turn at the gate (kata.gate), from the
-    grading processes' logs (`kata.verify` prints it after each grading)."""
-    waits: dict[str, float] = defaultdict(float)
+def gate_waits(folder: Path) -> dict[str, tuple[float, float]]:
+    """Seconds each exercise's gradings waited their turn at the gate (kata.gate), and of
+    those, seconds waiting to measure (for the neighbours' running checks to end; 0 in
+    logs from before kata.verify said it), from the grading processes' logs."""
+    waits: dict[str, tuple[float, float]] = {}
     for log in folder.glob("*/log-*.txt"):
         for m in GATE.finditer(log.read_text(errors="replace")):
-            waits[m["exercise"]] += float(m["secs"])
-    return dict(waits)
+            total, alone = waits.get(m["exercise"], (0.0, 0.0))
+            waits[m["exercise"]] = (total + float(m["secs"]), alone + float(m["alone"] or 0))
+    return waits
 
 
 def pytest_figures(log: str) -> tuple[float, str, float]:
@@ -106,10 +109,13 @@ def main() -> None:
 
     def at_gate(ex: str | None = None) -> str:
         if not gate:
-            return "      –"  # a run from before kata.verify printed it
-        return f"{gate.get(ex, 0.0) if ex else sum(gate.values()):7.0f}"
+            return "      –       –"  # a run from before kata.verify printed it
+        total, alone = gate.get(ex, (0.0, 0.0)) if ex else (
+            sum(t for t, _ in gate.values()), sum(a for _, a in gate.values()))
+        return f"{total:7.0f} {alone:7.0f}"
 
-    print(f"{'exercise':24} {'n':>3} {'grading-s':>9} {'mean':>6} {'gate':>7}  phases (s)")
+    print(f"{'exercise':24} {'n':>3} {'grading-s':>9} {'mean':>6} {'gate':>7} {'measure':>7}"
+          "  phases (s)")
     for ex, gs in sorted(by_ex.items(), key=lambda kv: -sum(g.seconds for g in kv[1])):
         phases: dict[str, float] = defaultdict(float)
         for g in gs:
@@ -134,7 +140,7 @@ def main() -> None:
     during_main = busy_seconds(found, 0, main_s)
     after_main = busy_seconds(found, main_s, span)
     print("(gate: seconds waiting for a turn, for a neighbour measuring alone or for the host "
-          "to empty before measuring alone)")
+          "to empty before measuring alone; measure: of those, the waits to measure)")
     print(f"\npytest: {counts} in {pytest_s:.0f} s; the verification graded for {span:.0f} s; "
           f"the variant tests waited {waited:.0f} s for it; {quiet_s:.0f} s without it "
           "(the quiet tests that time kata, first, and the variant tests' own checks)")

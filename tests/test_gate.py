@@ -201,3 +201,10 @@ def test_a_gate_counts_the_time_its_grading_waited_for_its_turn(tmp_path):
     other(PhaseFinished("build", 0.0))
     assert 0.3 <= other.waited_s < 5, other.waited_s
     assert measuring.waited_s < 0.3  # it found the host free
+    assert other.waited_alone_s == 0  # it waited for a shared turn
+    # now the other way: a measurement waits for a neighbour's running check to end
+    other(PhaseStarted("build"))
+    threading.Timer(0.4, other, (PhaseFinished("build", 0.4),)).start()
+    measuring(PhaseStarted("load"))
+    measuring(PhaseFinished("load", 0.0))
+    assert 0.3 <= measuring.waited_alone_s <= measuring.waited_s < 5, measuring.waited_s

@@ -38,6 +38,8 @@ class PhaseGate:
         self._alone = False  # the hold is exclusive
         self._phase_alone = False  # the phase now running runs alone as a whole
         self.waited_s = 0.0  # time spent waiting to enter: what taking turns cost this grade
+        # of it, waiting to measure: for the neighbours' running checks or phases to end
+        self.waited_alone_s = 0.0
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, PhaseStarted):
@@ -63,7 +65,10 @@ class PhaseGate:
                 gate.close()
                 raise
             # closing the turnstile's file releases it
-        self.waited_s += time.monotonic() - began
+        waited = time.monotonic() - began
+        self.waited_s += waited
+        if alone:
+            self.waited_alone_s += waited
         self._held, self._alone = gate, alone
 
     def leave(self) -> None:
