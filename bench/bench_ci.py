@@ -26,7 +26,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from kata.catalog import Exercise, load_catalog
 from kata.report import Report
+from kata.verify import measuring
 
 SUMMARY = re.compile(r"^=*\s*(?P<counts>\d+ (?:passed|failed).*?) in (?P<secs>[\d.]+)s", re.M)
 DURATION = re.compile(r"^(?P<secs>[\d.]+)s (?P<when>setup|call|teardown)\s+(?P<test>\S+)")
@@ -43,6 +45,7 @@ class Grading:
     start: float  # seconds since the first grading began
     seconds: float
     phases: dict[str, float]
+    alone: float = 0.0  # of its phases, seconds measuring: the host held alone (kata.gate)
 
     @property
     def end(self) -> float:
@@ -54,14 +57,26 @@ def gradings(folder: Path) -> list[Grading]:
     if not reports:
         raise SystemExit(f"no reports under {folder}: pass the session's verify0 folder")
     first = min(r.run.started_at for _, r in reports)
+    catalog = load_catalog()
     found = []
     for path, r in reports:
         phases: dict[str, float] = defaultdict(float)
         for ph in r.phases:
             phases[ph.name] += ph.duration_s
         found.append(Grading(r.exercise_id, path.stem, (r.run.started_at - first)
-                             / timedelta(seconds=1), sum(phases.values()), dict(phases)))
+                             / timedelta(seconds=1), sum(phases.values()), dict(phases),
+                             alone_seconds(catalog.get(r.exercise_id), r, phases)))
     return sorted(found, key=lambda g: g.start)
+
+
+def alone_seconds(exercise: Exercise, report: Report, phases: dict[str, float]) -> float:
+    """The seconds of a grading that held the host alone: its measuring phases whole, and
+    the checks of its measured contract requirements. No neighbour runs then, whatever the
+    pool's size: the part of CI that more gradings at a time cannot shorten."""
+    alone_phases = measuring(exercise)
+    measured = {r.id for r in exercise.requirements if r.measured and r.grader == "contract"}
+    return (sum(s for name, s in phases.items() if name in alone_phases)
+            + sum(r.duration_s for r in report.requirements if r.id in measured))
 
 
 def gate_waits(folder: Path) -> dict[str, tuple[float, float]]:
@@ -114,8 +129,8 @@ def main() -> None:
             sum(t for t, _ in gate.values()), sum(a for _, a in gate.values()))
         return f"{total:7.0f} {alone:7.0f}"
 
-    print(f"{'exercise':24} {'n':>3} {'grading-s':>9} {'mean':>6} {'gate':>7} {'measure':>7}"
-          "  phases (s)")
+    print(f"{'exercise':24} {'n':>3} {'grading-s':>9} {'mean':>6} {'alone':>6} {'gate':>7} "
+          f"{'measure':>7}  phases (s)")
     for ex, gs in sorted(by_ex.items(), key=lambda kv: -sum(g.seconds for g in kv[1])):
         phases: dict[str, float] = defaultdict(float)
         for g in gs:
@@ -124,13 +139,16 @@ def main() -> None:
         top = " · ".join(f"{n} {s:.0f}" for n, s in sorted(phases.items(), key=lambda kv: -kv[1])
                          if s >= 1)
         total = sum(g.seconds for g in gs)
-        print(f"{ex:24} {len(gs):3d} {total:9.0f} {total / len(gs):6.1f} {at_gate(ex)}  {top}")
+        alone = sum(g.alone for g in gs)
+        print(f"{ex:24} {len(gs):3d} {total:9.0f} {total / len(gs):6.1f} {alone:6.0f} "
+              f"{at_gate(ex)}  {top}")
     work = sum(g.seconds for g in found)
     phase_totals: dict[str, float] = defaultdict(float)
     for g in found:
         for name, s in g.phases.items():
             phase_totals[name] += s
-    print(f"{'all':24} {len(found):3d} {work:9.0f} {work / len(found):6.1f} {at_gate()}  "
+    print(f"{'all':24} {len(found):3d} {work:9.0f} {work / len(found):6.1f} "
+          f"{sum(g.alone for g in found):6.0f} {at_gate()}  "
           + " · ".join(f"{n} {s:.0f}" for n, s in sorted(phase_totals.items(),
                                                             key=lambda kv: -kv[1])))
 
@@ -139,8 +157,9 @@ def main() -> None:
     quiet_s = max(0.0, pytest_s - span)  # the tests that run before it starts, and the end
     during_main = busy_seconds(found, 0, main_s)
     after_main = busy_seconds(found, main_s, span)
-    print("(gate: seconds waiting for a turn, for a neighbour measuring alone or for the host "
-          "to empty before measuring alone; measure: of those, the waits to measure)")
+    print("(alone: seconds measuring with the host to itself; gate: seconds waiting for a "
+          "turn, for a neighbour measuring alone or for the host to empty before measuring "
+          "alone; measure: of those, the waits to measure)")
     print(f"\npytest: {counts} in {pytest_s:.0f} s; the verification graded for {span:.0f} s; "
           f"the variant tests waited {waited:.0f} s for it; {quiet_s:.0f} s without it "
           "(the quiet tests that time kata, first, and the variant tests' own checks)")

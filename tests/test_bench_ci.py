@@ -73,3 +73,16 @@ def test_it_waits_on_the_variant_tests_the_session_runs_last(bench_ci):
     import conftest  # tests/, on the path as for every test here
 
     assert set(bench_ci.VARIANT_TESTS) == set(conftest.VARIANT_TESTS)
+
+
+def test_alone_is_the_load_phase_and_the_measured_contract_checks(bench_ci):
+    from types import SimpleNamespace
+
+    from kata.catalog import load_catalog
+
+    exercise = load_catalog().get("task-scheduler")  # on-time, retries, throughput: timed
+    report = SimpleNamespace(requirements=[
+        SimpleNamespace(id=rid, duration_s=s) for rid, s in
+        (("submit", 1.0), ("on-time", 5.0), ("retries", 4.0), ("throughput", 2.0))])
+    phases = {"build": 1.5, "load": 8.0, "contract": 12.0}
+    assert bench_ci.alone_seconds(exercise, report, phases) == pytest.approx(8.0 + 11.0)
