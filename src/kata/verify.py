@@ -249,16 +249,27 @@ def _main(argv: list[str]) -> int:
     OUT/<variant>.json (every variant when none is named)."""
     from kata.catalog import load_catalog
     from kata.sandbox.docker import DockerSandbox, connect
+    from kata.sandbox.housekeeping import Removals
 
     ex_id, out, wanted = argv[0], Path(argv[1]), set(argv[2:])
     catalog = load_catalog()
     exercise = catalog.get(ex_id)
     client = connect()
+    removals = Removals()  # each grading's run goes while the next one starts
 
     def factory(e: Exercise, run_id: str) -> DockerSandbox:
         return DockerSandbox(limits=e.limits, run_id=run_id, client=client,
-                             data_dir=e.app.data_dir)
+                             data_dir=e.app.data_dir, removals=removals)
 
+    try:
+        return _grade_variants(catalog, exercise, out, wanted, factory)
+    finally:
+        removals.drain()
+
+
+def _grade_variants(catalog: Catalog, exercise: Exercise, out: Path, wanted: set[str],
+                    factory: SandboxFactory) -> int:
+    ex_id = exercise.id
     with tempfile.TemporaryDirectory(prefix="kata-verify-") as tmp:
         for mutant in variants(exercise):
             name = mutant.name if mutant else "reference"

@@ -284,29 +284,34 @@ def verify(exercise: str = typer.Argument(..., help="exercise id")) -> None:
     """For instructors: grade the reference and every mutant; each mutant must lose exactly
     the requirements it declares."""
     from kata.sandbox.docker import DockerSandbox, connect
+    from kata.sandbox.housekeeping import Removals
     from kata.verify import verify_exercise
 
     catalog = _catalog()
     ex = catalog.get(exercise)
     client = connect()
+    removals = Removals()  # each variant's run goes while the next one starts
 
     def factory(e, run_id):
         return DockerSandbox(limits=e.limits, run_id=run_id, client=client,
-                             data_dir=e.app.data_dir)
+                             data_dir=e.app.data_dir, removals=removals)
 
     table = Table("variant", "expected to lose", "lost", "score", "", box=None,
                   header_style="bold")
     bad = 0
     with err.status(f"verifying {ex.id}"):
-        for v in verify_exercise(catalog, ex, factory):
-            bad += not v.ok
-            mark = "[green]✔[/]" if v.ok else "[red]✘[/]"
-            lost = ", ".join(sorted(v.lost)) or "—"
-            if v.report.problem:
-                lost = f"[red]could not grade: {markup(v.report.problem.message)}[/]"
-            table.add_row(v.variant, ", ".join(sorted(v.expected_lost)) or "—", lost,
-                          f"{v.report.score.earned:g}/{v.report.score.max}", mark)
-            err.print(f"{mark} {v.variant}")
+        try:
+            for v in verify_exercise(catalog, ex, factory):
+                bad += not v.ok
+                mark = "[green]✔[/]" if v.ok else "[red]✘[/]"
+                lost = ", ".join(sorted(v.lost)) or "—"
+                if v.report.problem:
+                    lost = f"[red]could not grade: {markup(v.report.problem.message)}[/]"
+                table.add_row(v.variant, ", ".join(sorted(v.expected_lost)) or "—", lost,
+                              f"{v.report.score.earned:g}/{v.report.score.max}", mark)
+                err.print(f"{mark} {v.variant}")
+        finally:
+            removals.drain()
     out.print(table)
     raise typer.Exit(0 if bad == 0 else int(ExitCode.BELOW_PASS_MARK))
 

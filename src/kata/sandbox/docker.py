@@ -35,7 +35,7 @@ from kata.sandbox.base import Completed, Image, Unit
 from kata.sandbox.build import build_image
 from kata.sandbox.compose import start_unit
 from kata.sandbox.containment import Watch, contained, starts_as_root
-from kata.sandbox.housekeeping import RunScope, reap_orphans
+from kata.sandbox.housekeeping import Removals, RunScope, reap_orphans
 from kata.sandbox.kept import publish
 from kata.sandbox.runs import idles, run_in
 from kata.sandbox.services import DockerService, start_service
@@ -65,6 +65,7 @@ class DockerSandbox:
     data_dir: str | None = None  # where CLI runs keep their data (a shared volume)
     network_name: str = ""
     keep: bool = False  # --keep: leave it running; orphan reaping must not touch it
+    removals: Removals | None = None  # close() hands the removal to them, not waiting
     _closed: bool = False
     _watches: list[Watch] = field(default_factory=list)
     _root_images: dict[str, bool] = field(default_factory=dict)  # tag → starts as root
@@ -224,11 +225,15 @@ class DockerSandbox:
             return ""
 
     def close(self) -> None:
-        """Remove the run (``RunScope.remove``: Ctrl-C and SIGTERM wait until it is gone).
-        Safe to call twice."""
+        """Remove the run (``RunScope.remove``: Ctrl-C and SIGTERM wait until it is gone),
+        or hand it to ``removals`` to remove while the next grade starts. Safe to call
+        twice."""
         if self._closed:
             return
         self._closed = True
         for watch in self._watches:
             watch.stop()
-        self.scope.remove()
+        if self.removals is not None:
+            self.removals.submit(self.scope)
+        else:
+            self.scope.remove()
