@@ -69,21 +69,28 @@ def _contract(gate: PhaseGate, steps: list, log: list, lock: threading.Lock):
     gate(PhaseFinished("contract", 0.0))
 
 
-def test_a_measured_requirement_runs_alone_not_its_whole_phase(tmp_path):
-    """A contract phase with one measured requirement between two plain ones: the plain
-    ones share the host with a neighbour's build; the measured one has it alone, and it
-    gets its turn at the neighbour's next check, not at the end of its phase."""
+def _side_by_side(folder, *contracts: list) -> list:
+    """Each contract phase (``_contract``'s steps) in a grading of its own, all at once; the
+    log of when each check ran."""
     log: list = []
     lock = threading.Lock()
-    a = [("a-plain", False, 0.4), ("a-timed", True, 0.4), ("a-after", False, 0.4)]
-    b = [("b-1", False, 0.3), ("b-2", False, 0.3), ("b-3", False, 0.3), ("b-4", False, 0.3)]
-    threads = [threading.Thread(target=_contract, args=(PhaseGate({"load"}, folder=tmp_path),
+    threads = [threading.Thread(target=_contract, args=(PhaseGate({"load"}, folder=folder),
                                                         steps, log, lock))
-               for steps in (a, b)]
+               for steps in contracts]
     for t in threads:
         t.start()
     for t in threads:
         t.join(10)
+    return log
+
+
+def test_a_measured_requirement_runs_alone_not_its_whole_phase(tmp_path):
+    """A contract phase with one measured requirement between two plain ones: the plain
+    ones share the host with a neighbour's build; the measured one has it alone, and it
+    gets its turn at the neighbour's next check, not at the end of its phase."""
+    a = [("a-plain", False, 0.4), ("a-timed", True, 0.4), ("a-after", False, 0.4)]
+    b = [("b-1", False, 0.3), ("b-2", False, 0.3), ("b-3", False, 0.3), ("b-4", False, 0.3)]
+    log = _side_by_side(tmp_path, a, b)
     pairs = _overlaps(log)
     assert frozenset(("a-plain", "b-1")) in pairs, pairs  # plain checks side by side
     assert not any("a-timed" in p for p in pairs), pairs  # the measured one alone
@@ -94,18 +101,10 @@ def test_consecutive_measured_checks_keep_the_host_in_one_turn(tmp_path):
     """Two measured checks in a row (one requirement's, or adjacent measured requirements'):
     no neighbour's check starts between them. Handing the host back in between let a
     neighbour start a check the second measurement then had to wait out."""
-    log: list = []
-    lock = threading.Lock()
     a = [("a-plain", False, 0.2), ("a-timed-1", True, 0.3), ("a-timed-2", True, 0.3),
          ("a-after", False, 0.2)]
     b = [(f"b-{i}", False, 0.1) for i in range(12)]
-    threads = [threading.Thread(target=_contract, args=(PhaseGate({"load"}, folder=tmp_path),
-                                                        steps, log, lock))
-               for steps in (a, b)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(10)
+    log = _side_by_side(tmp_path, a, b)
     at = {(what, name): t for what, name, t in log}
     turn = (at["in", "a-timed-1"], at["out", "a-timed-2"])
     inside = [name for what, name, t in log
