@@ -21,6 +21,24 @@ def test_exercises_split_into_chunks_of_variants_longest_first():
     assert sorted(flat) == sorted((ex, n) for ex, names in wanted.items() for n in names)
 
 
+def test_exercises_that_measure_alone_most_go_first():
+    wanted = {"many": ["a", "b", "c"], "measures": ["reference"], "plain": ["reference"],
+              "measures-more": ["reference"]}
+    turns = {"measures": 1, "measures-more": 3}
+    chunks = _chunks(wanted, lambda e: turns.get(e, 0))
+    assert [ex for ex, _ in chunks] == ["measures-more", "measures", "many", "plain"]
+
+
+def test_turns_alone_count_a_load_phase_and_each_measured_requirement():
+    from kata.catalog import load_catalog
+    from kata.verify import turns_alone
+
+    catalog = load_catalog()
+    assert turns_alone(catalog.get("task-scheduler")) == 3  # on-time, retries, throughput
+    assert turns_alone(catalog.get("rest-api")) == 1  # its load phase
+    assert turns_alone(catalog.get("dockerize")) == 0
+
+
 def test_a_variant_wanted_only_under_only_is_a_chunk_member_too():
     chunks = _chunks({"ex": ["a" + ONLY, "b", "b" + ONLY]})
     assert chunks == [("ex", ["a" + ONLY, "b", "b" + ONLY])]
