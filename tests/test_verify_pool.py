@@ -62,3 +62,29 @@ def test_a_child_that_cannot_start_costs_only_its_own_variants(tmp_path):
         assert "could not start the grading process: [Errno 14] Bad address" in str(
             results["broken", name])
     assert "-m kata.verify fine" in (tmp_path / "fine" / "log-0.txt").read_text()
+
+
+def test_a_variable_unset_while_the_environment_is_copied_costs_one_more_copy():
+    """What failed a CI run: the copy lists the names, then reads each; a name unset in
+    between (another thread's monkeypatch) raised KeyError out of the pool."""
+    from collections.abc import Mapping
+
+    from kata.verify import _environment
+
+    class Unsetting(Mapping):
+        def __init__(self) -> None:
+            self.data, self.gone = {"KEEP": "1", "GOES": "2"}, False
+
+        def __iter__(self):
+            return iter(list(self.data))
+
+        def __len__(self) -> int:
+            return len(self.data)
+
+        def __getitem__(self, key: str) -> str:
+            if key == "GOES" and not self.gone:  # unset between the listing and the read
+                self.gone = True
+                del self.data[key]
+            return self.data[key]
+
+    assert _environment(Unsetting()) == {"KEEP": "1"}

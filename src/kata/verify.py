@@ -10,7 +10,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -205,7 +205,7 @@ def verify_in_processes(wanted: dict[str, list[str]], out: Path,
                         # under it (a test's monkeypatch beside this pool): execve then
                         # fails with EFAULT, "Bad address".
                         running.append(start(cmd, stdout=log, stderr=subprocess.STDOUT,
-                                             env=dict(os.environ)))
+                                             env=_environment()))
                     except OSError as e:  # these variants get no report, the others still do
                         log.write(f"could not start the grading process: {e}\n")
             time.sleep(0.5)
@@ -241,6 +241,19 @@ def _catalog_turns_alone() -> Callable[[str], int]:
 
     known = load_catalog().exercises  # a name it lacks fails in its grading process, which says so
     return lambda exercise_id: turns_alone(known[exercise_id]) if exercise_id in known else 0
+
+
+def _environment(environ: Mapping[str, str] = os.environ, tries: int = 1000) -> dict[str, str]:
+    """A copy of the environment for a child. Copying reads each variable after listing
+    the names: when another thread unsets one in between (a test's monkeypatch beside the
+    pool), the copy raises KeyError (a CI run lost its whole verification so) and is taken
+    again."""
+    for _ in range(tries - 1):
+        try:
+            return dict(environ)
+        except (KeyError, RuntimeError):
+            continue
+    return dict(environ)
 
 
 def _chunks(wanted: dict[str, list[str]],
