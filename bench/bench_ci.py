@@ -28,7 +28,7 @@ from pathlib import Path
 
 from kata.catalog import Exercise, load_catalog
 from kata.report import Report
-from kata.verify import measuring
+from kata.verify import measured_checks, measuring
 
 SUMMARY = re.compile(r"^=*\s*(?P<counts>\d+ (?:passed|failed).*?) in (?P<secs>[\d.]+)s", re.M)
 DURATION = re.compile(r"^(?P<secs>[\d.]+)s (?P<when>setup|call|teardown)\s+(?P<test>\S+)")
@@ -73,8 +73,7 @@ def alone_seconds(exercise: Exercise, report: Report, phases: dict[str, float]) 
     """The seconds of a grading that held the host alone: its measuring phases whole, and
     the checks of its measured contract requirements. No neighbour runs then, whatever the
     pool's size: the part of CI that more gradings at a time cannot shorten."""
-    alone_phases = measuring(exercise)
-    measured = {r.id for r in exercise.requirements if r.measured and r.grader == "contract"}
+    alone_phases, measured = measuring(exercise), measured_checks(exercise)
     return (sum(s for name, s in phases.items() if name in alone_phases)
             + sum(r.duration_s for r in report.requirements if r.id in measured))
 

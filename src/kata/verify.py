@@ -229,11 +229,16 @@ def verify_in_processes(wanted: dict[str, list[str]], out: Path,
     return results
 
 
+def measured_checks(exercise: Exercise) -> set[str]:
+    """The requirements whose checks run alone inside the contract phase (`kata.gate`)."""
+    return {r.id for r in exercise.requirements if r.measured and r.grader == "contract"}
+
+
 def turns_alone(exercise: Exercise) -> int:
-    """How many times a grading of this exercise holds the host alone (`kata.gate`): its
-    load phase and its measured requirements."""
-    return (("load" in exercise.graders_used)
-            + sum(r.measured and r.grader == "contract" for r in exercise.requirements))
+    """How many times a grading of this exercise holds the host alone (`kata.gate`): each
+    measuring phase it runs, and each measured requirement of its contract phase."""
+    return (len(measuring(exercise) & set(exercise.graders_used))
+            + len(measured_checks(exercise)))
 
 
 def _catalog_turns_alone() -> Callable[[str], int]:
