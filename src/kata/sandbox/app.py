@@ -97,7 +97,8 @@ class DockerApp:
         except (docker.errors.APIError, OSError, ValueError):
             pass
         log_path = self.container.attrs.get("LogPath") or ""
-        log_cut = bool(log_path) and os.path.exists(log_path + ".1")  # it has been cut
+        log_cut = ((self.watch is not None and self.watch.log_cut)  # seen while graded
+                   or bool(log_path) and os.path.exists(log_path + ".1"))
         if self.oom_seen:
             notes.append(f"the app was killed for using more than its {lim.memory_mb} MB of memory")
         refused = self.watch.pids_refused if self.watch is not None else 0

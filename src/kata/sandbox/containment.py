@@ -11,6 +11,7 @@ writes meanwhile).
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -92,6 +93,10 @@ class Watch:
         self.disk_used = 0
         self.tripped = False
         self.pids_refused = 0  # forks and threads the pids limit refused (this cgroup's life)
+        # Docker has cut the app's json-file log (its previous file, ``.1``, exists), seen at
+        # any look: an app still flooding rotates it many times a second, and one look can
+        # fall between the old file's removal and the rename that replaces it
+        self.log_cut = False
         self._pid = 0
         self.pids_events: Path | None = None  # where the cgroup counts them, once found
         self._stop = threading.Event()
@@ -117,6 +122,8 @@ class Watch:
         if not info["State"].get("Running"):
             return
         self.disk_used = max(self.disk_used, int(info.get("SizeRw") or 0))
+        log_path = info.get("LogPath") or ""
+        self.log_cut = self.log_cut or bool(log_path) and os.path.exists(log_path + ".1")
         if self.disk_used > self.limits.disk_mb * 2**20 and not self.tripped:
             self.tripped = True
             api.kill(self.cid)
