@@ -99,6 +99,27 @@ def test_mutants_that_keep_their_load_verdicts_take_the_short_profile():
     assert seen_short and seen_full  # the catalog has both kinds: this test checks something
 
 
+def test_mutants_that_keep_their_schema_verdict_take_fewer_examples():
+    """A mutant that declares a loss to the schema stage is fuzzed as the reference is; any
+    other mutant with at most SHORT_EXAMPLES examples per operation (it must still pass)."""
+    from kata.verify import SHORT_EXAMPLES, as_graded
+
+    seen_short = seen_full = 0
+    for ex in CATALOG.exercises.values():
+        schema = {r.id for r in ex.requirements if r.grader == "schema"}
+        full = ex.graders.schema_
+        for m in load_mutants(ex):
+            got = as_graded(ex, m).graders.schema_
+            if not schema or schema & set(m.breaks):
+                assert got == full, (ex.id, m.name)
+                seen_full += bool(schema)
+            else:
+                assert got.max_examples == min(full.max_examples, SHORT_EXAMPLES), (ex.id, m.name)
+                assert got.model_copy(update={"max_examples": full.max_examples}) == full
+                seen_short += full.max_examples > SHORT_EXAMPLES
+    assert seen_short and seen_full  # the catalog has both kinds: this test checks something
+
+
 @pytest.mark.docker
 @pytest.mark.slow
 def test_a_known_dependency_clash_is_named_on_the_scorecard(tmp_path):

@@ -49,6 +49,9 @@ class VariantResult:
 
 
 SHORT_TIMED_S = 1.0
+# Examples per operation for a mutant that keeps its schema verdict: it only has to show it
+# still conforms, which the reference showed with the exercise's own count.
+SHORT_EXAMPLES = 20
 
 
 def variants(exercise: Exercise) -> list[Mutant | None]:
@@ -59,17 +62,26 @@ def as_graded(exercise: Exercise, mutant: Mutant | None) -> Exercise:
     """The exercise as this variant is graded. The reference and a mutant that declares a
     loss under load take the full load profile; any other mutant only needs the load
     requirements to still pass, which the short profile shows in about half the time
-    (`load.short_profile`, and a measured requirement's ``duration_s`` cut to 1 s)."""
+    (`load.short_profile`, and a measured requirement's ``duration_s`` cut to 1 s). In the
+    same way a mutant that declares no loss to the schema stage is fuzzed with at most
+    SHORT_EXAMPLES examples per operation."""
     if mutant is None:
         return exercise
     kept = [r for r in exercise.requirements if r.id not in mutant.breaks]
     short_load = any(r.grader == "load" for r in kept)
+    short_schema = (any(r.grader == "schema" for r in kept)
+                    and not any(r.grader == "schema" and r.id in mutant.breaks
+                                for r in exercise.requirements)
+                    and exercise.graders.schema_.max_examples > SHORT_EXAMPLES)
     timed = {r.id for r in kept if MEASURED_FOR in r.thresholds}
-    if not short_load and not timed:
+    if not short_load and not short_schema and not timed:
         return exercise
     graders = exercise.graders
     if short_load:
         graders = graders.model_copy(update={"load": short_profile(graders.load)})
+    if short_schema:
+        graders = graders.model_copy(update={"schema_": graders.schema_.model_copy(
+            update={"max_examples": SHORT_EXAMPLES})})
     requirements = [
         r.model_copy(update={"thresholds": {
             **r.thresholds,
