@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from kata.events import CheckStarted, PhaseFinished, PhaseStarted
+from kata.events import CheckStarted, MeasuringEnded, PhaseFinished, PhaseStarted
 from kata.gate import PhaseGate
 
 
@@ -114,6 +114,61 @@ def test_consecutive_measured_checks_keep_the_host_in_one_turn(tmp_path):
     assert any(p & {"a-plain", "a-after"} for p in _overlaps(log))  # the rest is shared
 
 
+def _alone_in_a_measured_check(folder) -> PhaseGate:
+    gate = PhaseGate(set(), folder=folder)
+    gate(PhaseStarted("contract"))
+    gate(CheckStarted("a-timed", measured=True))
+    return gate
+
+
+def test_a_measured_check_shares_the_host_once_its_measuring_has_ended(tmp_path):
+    """A measured check that says its time alone is over (event-stream's restart, once the
+    kill has landed): a neighbour's plain checks run beside the rest of it, none before."""
+    a = _alone_in_a_measured_check(tmp_path)
+    log: list = []
+    lock = threading.Lock()
+    plain = threading.Thread(target=_contract, args=(
+        PhaseGate(set(), folder=tmp_path), [(f"b-{i}", False, 0.05) for i in range(10)],
+        log, lock))
+    plain.start()
+    time.sleep(0.4)
+    with lock:
+        assert not log, log  # alone: the neighbour's first check waits
+    a(MeasuringEnded("a-timed"))
+    time.sleep(0.4)
+    with lock:
+        beside = list(log)
+    a(PhaseFinished("contract", 0.0))
+    plain.join(10)
+    assert ("in", "b-0") in {(what, name) for what, name, _ in beside}, beside
+
+
+def test_sharing_waits_for_no_turn_and_a_waiting_measurement_still_waits(tmp_path):
+    """The hold turns shared in place, at once, even while a neighbour waits to measure (a
+    wait there would add time to the rest of the check, the app's time to catch up); that
+    measurement still waits for the check to end."""
+    a = _alone_in_a_measured_check(tmp_path)
+    measuring = PhaseGate(set(), folder=tmp_path)
+    measured = threading.Event()
+
+    def measure():
+        measuring(PhaseStarted("contract"))
+        measuring(CheckStarted("c-timed", measured=True))
+        measured.set()
+        measuring(PhaseFinished("contract", 0.0))
+
+    waiter = threading.Thread(target=measure)
+    waiter.start()
+    time.sleep(0.3)  # c waits to measure, holding the turnstile
+    began = time.monotonic()
+    a(MeasuringEnded("a-timed"))
+    assert time.monotonic() - began < 0.1 and not a._alone
+    assert not measured.wait(0.3)  # c waits for the rest of a's check
+    a(PhaseFinished("contract", 0.0))
+    assert measured.wait(5)
+    waiter.join(5)
+
+
 def test_a_phase_that_runs_alone_stays_alone_through_its_requirements(tmp_path):
     held = PhaseGate({"contract"}, folder=tmp_path)
     held(PhaseStarted("contract"))
@@ -161,7 +216,8 @@ def test_the_phases_that_measure_are_load_and_those_of_timed_requirements():
 def test_the_contract_stage_says_when_each_requirement_starts_and_which_are_measured(
         tmp_path):
     """What lets the gate hold the host for a measured requirement only: the stage's
-    CheckStarted events, one per check, in grading order."""
+    CheckStarted events, one per check, in grading order; and a measured check's
+    ``app.share_host()`` (in a plain check it says nothing: there is no time alone to end)."""
     from kata.catalog.models import Exercise
     from kata.sandbox.fake import FakeApp
     from kata.stages.contract import contract
@@ -169,9 +225,9 @@ def test_the_contract_stage_says_when_each_requirement_starts_and_which_are_meas
 
     (tmp_path / "test_demo.py").write_text(
         "from kata.testing import requirement\n\n\n"
-        "@requirement('plain')\ndef test_plain(app):\n    pass\n\n\n"
+        "@requirement('plain')\ndef test_plain(app):\n    app.share_host()\n\n\n"
         "@requirement('plain')\ndef test_plain_2(app):\n    pass\n\n\n"
-        "@requirement('hit')\ndef test_hit(app):\n    pass\n\n\n"
+        "@requirement('hit')\ndef test_hit(app):\n    app.share_host()\n\n\n"
         "@requirement('slow')\ndef test_slow(app):\n    pass\n")
     ex = Exercise.model_validate({
         "id": "demo", "version": "1", "week": 1, "title": "Demo", "pass_mark": 50,
@@ -187,9 +243,9 @@ def test_the_contract_stage_says_when_each_requirement_starts_and_which_are_meas
                        requirements=ex.grading_order(), app=FakeApp(port=8000), services={},
                        seed=1, emit=said.append)
     assert all(o.status.value == "pass" for o in contract(ctx))
-    assert [e for e in said if isinstance(e, CheckStarted)] == [
+    assert [e for e in said if isinstance(e, CheckStarted | MeasuringEnded)] == [
         CheckStarted("plain", False), CheckStarted("plain", False), CheckStarted("hit", True),
-        CheckStarted("slow", True)]
+        MeasuringEnded("hit"), CheckStarted("slow", True)]
 
 
 def test_a_gate_counts_the_time_its_grading_waited_for_its_turn(tmp_path):

@@ -42,7 +42,15 @@ class CheckStarted:
     measured: bool = False
 
 
-Event = PhaseStarted | PhaseFinished | LogLine | RequirementJudged | CheckStarted
+@dataclass(frozen=True)
+class MeasuringEnded:
+    """Inside a measured check, the part that needed the host alone is over (the grader
+    says so, `GradedApp.share_host`): the rest of the check shares it (`kata.gate`)."""
+    requirement: str
+
+
+Event = (PhaseStarted | PhaseFinished | LogLine | RequirementJudged | CheckStarted
+         | MeasuringEnded)
 Handler = Callable[[Event], None]
 
 

