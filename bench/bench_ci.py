@@ -32,8 +32,9 @@ from kata.verify import measured_checks, measuring
 
 SUMMARY = re.compile(r"^=*\s*(?P<counts>\d+ (?:passed|failed).*?) in (?P<secs>[\d.]+)s", re.M)
 DURATION = re.compile(r"^(?P<secs>[\d.]+)s (?P<when>setup|call|teardown)\s+(?P<test>\S+)")
-GATE = re.compile(r"^(?P<exercise>[\w-]+)/\S+: .*\(at the gate (?P<secs>[\d.]+) s"
-                  r"(?:, (?P<alone>[\d.]+) s of it to measure)?\)$", re.M)
+GATE = re.compile(r"^(?P<exercise>[\w-]+)/(?P<variant>\S+): .*\(at the gate (?P<secs>[\d.]+) s"
+                  r"(?:, (?P<alone>[\d.]+) s of it to measure)?(?:; alone (?P<held>[\d.]+) s)?\)$",
+                  re.M)
 # the tests that read the verification's reports: tests/conftest.py's VARIANT_TESTS
 VARIANT_TESTS = ("test_variant_scores_exactly", "test_only_gives_the_full_grades_verdict")
 
@@ -58,21 +59,33 @@ def gradings(folder: Path) -> list[Grading]:
         raise SystemExit(f"no reports under {folder}: pass the session's verify0 folder")
     first = min(r.run.started_at for _, r in reports)
     catalog = load_catalog()
+    held = held_alone(folder)
     found = []
     for path, r in reports:
         phases: dict[str, float] = defaultdict(float)
         for ph in r.phases:
             phases[ph.name] += ph.duration_s
+        alone = held.get((r.exercise_id, path.stem))
+        if alone is None:
+            alone = alone_seconds(catalog.get(r.exercise_id), r, phases)
         found.append(Grading(r.exercise_id, path.stem, (r.run.started_at - first)
-                             / timedelta(seconds=1), sum(phases.values()), dict(phases),
-                             alone_seconds(catalog.get(r.exercise_id), r, phases)))
+                             / timedelta(seconds=1), sum(phases.values()), dict(phases), alone))
     return sorted(found, key=lambda g: g.start)
 
 
+def held_alone(folder: Path) -> dict[tuple[str, str], float]:
+    """Seconds each grading held the host alone, as its gate counted them (the grading
+    processes' logs: "; alone S s"), by (exercise, variant)."""
+    return {(m["exercise"], m["variant"]): float(m["held"])
+            for log in folder.glob("*/log-*.txt")
+            for m in GATE.finditer(log.read_text(errors="replace")) if m["held"]}
+
+
 def alone_seconds(exercise: Exercise, report: Report, phases: dict[str, float]) -> float:
-    """The seconds of a grading that held the host alone: its measuring phases whole, and
-    the checks of its measured contract requirements. No neighbour runs then, whatever the
-    pool's size: the part of CI that more gradings at a time cannot shorten."""
+    """The seconds of a grading that held the host alone, for a log from before the gate
+    counted them: its measuring phases whole, and the checks of its measured contract
+    requirements. No neighbour runs then, whatever the pool's size: the part of CI that
+    more gradings at a time cannot shorten."""
     alone_phases, measured = measuring(exercise), measured_checks(exercise)
     return (sum(s for name, s in phases.items() if name in alone_phases)
             + sum(r.duration_s for r in report.requirements if r.id in measured))

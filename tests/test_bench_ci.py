@@ -65,8 +65,11 @@ def test_gate_waits_add_up_each_exercise_s_lines_in_the_grading_logs(bench_ci, t
         "a warning a grade printed\n"
         "kv-store/reference:only: graded 9.0 s (at the gate 0.5 s)\n")
     (tmp_path / "kv-store" / "log-1.txt").write_text(
-        "kv-store/no-ttl: NOT OK 12.0 s (at the gate 1.0 s, 0.25 s of it to measure)\n")
-    assert bench_ci.gate_waits(tmp_path) == {"kv-store": pytest.approx((5.0, 0.25))}
+        "kv-store/no-ttl: NOT OK 12.0 s (at the gate 1.0 s, 0.25 s of it to measure)\n"
+        "kv-store/no-px: ok 11.0 s (at the gate 2.0 s, 1.5 s of it to measure; alone 3.5 s)\n")
+    assert bench_ci.gate_waits(tmp_path) == {"kv-store": pytest.approx((7.0, 1.75))}
+    # the time alone as the gate counted it, where the log says it
+    assert bench_ci.held_alone(tmp_path) == {("kv-store", "no-px"): 3.5}
 
 
 def test_it_waits_on_the_variant_tests_the_session_runs_last(bench_ci):

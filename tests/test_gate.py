@@ -263,3 +263,15 @@ def test_a_gate_counts_the_time_its_grading_waited_for_its_turn(tmp_path):
     measuring(PhaseStarted("load"))
     measuring(PhaseFinished("load", 0.0))
     assert 0.3 <= measuring.waited_alone_s <= measuring.waited_s < 5, measuring.waited_s
+    assert 0.3 <= measuring.alone_s < 5 and other.alone_s == 0  # the first load phase's hold
+
+
+def test_a_gate_counts_the_time_it_held_the_host_alone_up_to_a_share(tmp_path):
+    gate = _alone_in_a_measured_check(tmp_path)
+    time.sleep(0.3)
+    gate(MeasuringEnded("a-timed"))  # the rest of the check is shared: not counted
+    time.sleep(0.5)
+    gate(CheckStarted("b-timed", measured=True))  # alone again
+    time.sleep(0.2)
+    gate(PhaseFinished("contract", 0.0))
+    assert 0.5 <= gate.alone_s < 0.75, gate.alone_s

@@ -44,6 +44,8 @@ class PhaseGate:
         self.waited_s = 0.0  # time spent waiting to enter: what taking turns cost this grade
         # of it, waiting to measure: for the neighbours' running checks or phases to end
         self.waited_alone_s = 0.0
+        self.alone_s = 0.0  # time it held the host alone: what no neighbour ran beside
+        self._alone_since = 0.0
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, PhaseStarted):
@@ -77,6 +79,7 @@ class PhaseGate:
         if alone:
             self.waited_alone_s += waited
         self._held, self._alone = gate, alone
+        self._alone_since = time.monotonic()
 
     def share(self) -> None:
         """The exclusive hold becomes shared, in place and without waiting: Linux converts
@@ -88,9 +91,15 @@ class PhaseGate:
             fcntl.flock(self._held, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:
             return
+        self._count_alone()
         self._alone = False
+
+    def _count_alone(self) -> None:
+        if self._alone:
+            self.alone_s += time.monotonic() - self._alone_since
 
     def leave(self) -> None:
         if self._held is not None:
+            self._count_alone()
             self._held.close()  # releases the flock
             self._held, self._alone = None, False

@@ -31,6 +31,7 @@ class VariantResult:
     report: Report
     gate_wait_s: float = 0.0  # of its time, waiting its turn beside other gradings
     gate_wait_alone_s: float = 0.0  # of that, waiting to measure (for the host to empty)
+    alone_s: float = 0.0  # of its time, holding the host alone (measuring)
 
     @property
     def lost(self) -> set[str]:
@@ -109,7 +110,7 @@ def verify_variant(
     gate = PhaseGate(measuring(exercise))
     report = grade(as_graded(exercise, mutant), open_repo(folder), catalog.grader_dir(exercise),
                    sandbox_factory, options or GradeOptions(), emit=gate)
-    return VariantResult(name, breaks, report, gate.waited_s, gate.waited_alone_s)
+    return VariantResult(name, breaks, report, gate.waited_s, gate.waited_alone_s, gate.alone_s)
 
 
 def only_selection(exercise: Exercise, mutant: Mutant | None) -> set[str]:
@@ -337,7 +338,8 @@ def _grade_variants(catalog: Catalog, exercise: Exercise, out: Path, wanted: set
                 verdict = "graded" if options.only else "ok" if result.ok else "NOT OK"
                 print(f"{ex_id}/{graded}: {verdict} {time.monotonic() - start:.1f} s "
                       f"(at the gate {result.gate_wait_s:.1f} s, "
-                      f"{result.gate_wait_alone_s:.1f} s of it to measure)", flush=True)
+                      f"{result.gate_wait_alone_s:.1f} s of it to measure; "
+                      f"alone {result.alone_s:.1f} s)", flush=True)
     return 0
 
 
