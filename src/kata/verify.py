@@ -70,9 +70,8 @@ def as_graded(exercise: Exercise, mutant: Mutant | None) -> Exercise:
         return exercise
     kept = [r for r in exercise.requirements if r.id not in mutant.breaks]
     short_load = any(r.grader == "load" for r in kept)
-    short_schema = (any(r.grader == "schema" for r in kept)
-                    and not any(r.grader == "schema" and r.id in mutant.breaks
-                                for r in exercise.requirements)
+    schema = {r.id for r in exercise.requirements if r.grader == "schema"}
+    short_schema = (bool(schema) and not schema & set(mutant.breaks)
                     and exercise.graders.schema_.max_examples > SHORT_EXAMPLES)
     timed = {r.id for r in kept if MEASURED_FOR in r.thresholds}
     if not short_load and not short_schema and not timed:
