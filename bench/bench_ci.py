@@ -174,7 +174,7 @@ def main() -> None:
           "alone; measure: of those, the waits to measure)")
     print(f"\npytest: {counts} in {pytest_s:.0f} s; the verification graded for {span:.0f} s; "
           f"the variant tests waited {waited:.0f} s for it; {quiet_s:.0f} s without it "
-          "(the quiet tests that time kata, first, and the variant tests' own checks)")
+          "(before its first grading and after its last: the variant tests' own checks)")
     print(f"gradings at a time: {during_main / max(main_s, 1):.2f} beside the other tests "
           f"({main_s:.0f} s), {after_main / max(waited, 1):.2f} after them ({waited:.0f} s)")
     n = len(by_ex)

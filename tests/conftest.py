@@ -32,8 +32,8 @@ def docker_available() -> bool:
 # each, and the suffix of the grading it wants of its variant (a full one, or `--only`).
 VARIANT_TESTS = {"test_variant_scores_exactly": "", "test_only_gives_the_full_grades_verdict": ONLY}
 # Tests that bound kata's own wall-clock time (through the CLI a grade waits at the
-# host-wide gate while a neighbour measures; in-process, it shares the CPU): they run first,
-# before the verification starts grading beside the other tests.
+# host-wide gate while a neighbour measures): they run first, while the verification grades
+# only exercises that never measure beside them (tests/_verification.py).
 QUIET = ("test_hostile", "test_interrupts", "test_kata_toml_real", "test_readiness_steady",
          "test_image_graders", "test_localimages")
 
@@ -59,15 +59,18 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _verification_beside(request: pytest.FixtureRequest) -> None:
-    """The session's verification starts with its first test that is not quiet."""
-    if request.config.rootpath == ROOT and not _quiet(request.node):
-        request.getfixturevalue("verification")
+    """The session's verification starts with its first test; with the first test that is
+    not quiet, it may grade every exercise."""
+    if request.config.rootpath == ROOT:
+        running = request.getfixturevalue("verification")
+        if running is not None and not _quiet(request.node):
+            running.quiet_over()
 
 
 @pytest.fixture(scope="session")
 def verification(request: pytest.FixtureRequest):
     """Every variant the session selected (a full grade, an `--only` one, or both), graded
-    from the first test that is not quiet on (_verification)."""
+    from the session's first test on (_verification)."""
     if request.config.rootpath != ROOT:  # kata's contract stage grading a fixture exercise
         yield None
         return

@@ -88,3 +88,24 @@ def test_a_variable_unset_while_the_environment_is_copied_costs_one_more_copy():
             return self.data[key]
 
     assert _environment(Unsetting()) == {"KEEP": "1"}
+
+
+def test_only_admitted_exercises_start_and_the_rest_wait_their_admission(tmp_path):
+    """While the quiet tests run, the pool grades only exercises that never measure
+    (tests/_verification.py); the others start once admitted, in the pool's own order."""
+    quiet = threading.Event()
+    quiet.set()
+    started: list[str] = []
+
+    def start(cmd, *args, **kwargs):
+        started.append(cmd[3])  # python -m kata.verify EXERCISE …
+        if len(started) == 2:  # the never-measuring ones are started: the quiet tests end
+            quiet.clear()
+        return subprocess.Popen(cmd, *args, **kwargs)
+
+    wanted = {"measures": ["reference"], "plain": ["reference"], "plain-too": ["reference"]}
+    results = verify_in_processes(
+        wanted, tmp_path, jobs=1, python="/bin/echo", start=start,
+        admits=lambda ex: not quiet.is_set() or ex.startswith("plain"))
+    assert started == ["plain", "plain-too", "measures"]
+    assert set(results) == {(ex, "reference") for ex in wanted}

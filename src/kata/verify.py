@@ -182,6 +182,7 @@ CHUNK = 3
 def verify_in_processes(wanted: dict[str, list[str]], out: Path,
                         jobs: int | Callable[[], int] = 2,
                         cancel: threading.Event | None = None,
+                        admits: Callable[[str], bool] = lambda exercise_id: True,
                         python: str = sys.executable,
                         start: Callable[..., subprocess.Popen] = subprocess.Popen,
                         ) -> dict[tuple[str, str], Report | str]:
@@ -190,11 +191,14 @@ def verify_in_processes(wanted: dict[str, list[str]], out: Path,
     processes at a time, each grading up to CHUNK variants of one exercise (pytest and
     schemathesis run in the grading process and are not thread-safe). Measuring phases
     still run alone host-wide. ``jobs`` may be a callable, asked before each start: a pool
-    that runs beside other work can grow once that work is done. ``cancel`` stops it (its
-    children are interrupted). Each (exercise, name) maps to its report, or to why there is
-    none (the log's tail). ``python`` and ``start`` let a test stand in for the grading
-    process without patching `sys` or `subprocess`, which the pool running beside it in the
-    same process would see too (a CI run's pool started /bin/echo for 69 variants so)."""
+    that runs beside other work can grow once that work is done. ``admits`` says which
+    exercises may start a grading process now, also asked before each start: a pool beside
+    work that times kata takes only exercises that never measure, so that work never waits
+    at the gate for it. ``cancel`` stops it (its children are interrupted). Each (exercise,
+    name) maps to its report, or to why there is none (the log's tail). ``python`` and
+    ``start`` let a test stand in for the grading process without patching `sys` or
+    `subprocess`, which the pool running beside it in the same process would see too (a CI
+    run's pool started /bin/echo for 69 variants so)."""
     pending = _chunks(wanted, _catalog_turns_alone())
     running: list[subprocess.Popen] = []
     allowed = jobs if callable(jobs) else (lambda: jobs)
@@ -203,8 +207,11 @@ def verify_in_processes(wanted: dict[str, list[str]], out: Path,
         while pending or running:
             if cancel is not None and cancel.is_set():
                 break
-            while pending and len(running) < allowed():
-                ex_id, names = pending.pop(0)
+            while len(running) < allowed():
+                turn = next((i for i, (ex_id, _) in enumerate(pending) if admits(ex_id)), None)
+                if turn is None:
+                    break
+                ex_id, names = pending.pop(turn)
                 folder = out / ex_id
                 folder.mkdir(parents=True, exist_ok=True)
                 log_path = folder / f"log-{len(logs.setdefault(ex_id, []))}.txt"
